@@ -1,0 +1,3 @@
+module github.com/aim-platform/aim/services/appraisal
+
+go 1.26.8

@@ -1,0 +1,3 @@
+module github.com/aim-platform/aim/services/gateway
+
+go 1.26.8
