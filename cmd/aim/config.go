@@ -1,0 +1,137 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/aim-platform/aim/platform/auth"
+	"github.com/aim-platform/aim/platform/telemetry"
+)
+
+// Default addresses. All loopback: exposing a port is a deliberate choice.
+const (
+	defaultGRPCAddr  = "127.0.0.1:9090"
+	defaultHTTPAddr  = "127.0.0.1:8080"
+	defaultAdminAddr = "127.0.0.1:9091"
+)
+
+// logConfig is the logging part of every command's configuration.
+type logConfig struct {
+	LogFormat string
+	LogLevel  string
+}
+
+func (c *logConfig) addFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&c.LogFormat, "log-format", "json", "log format: json or text")
+	fs.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
+}
+
+func (c logConfig) logger() (*slog.Logger, error) {
+	return telemetry.NewLogger(os.Stderr, telemetry.LogConfig{Format: c.LogFormat, Level: c.LogLevel})
+}
+
+// serviceConfig is what every process that runs services needs.
+type serviceConfig struct {
+	logConfig
+	DataDir         string
+	GRPCAddr        string
+	AdminAddr       string
+	JWTIssuer       string
+	JWTAudience     string
+	JWTKeys         string
+	APIKeys         string
+	LockTimeout     time.Duration
+	ShutdownTimeout time.Duration
+}
+
+func (c *serviceConfig) addFlags(fs *pflag.FlagSet) {
+	c.logConfig.addFlags(fs)
+	fs.StringVar(&c.DataDir, "data-dir", "./data", "directory of the bbolt stores (and of the development signing key)")
+	fs.StringVar(&c.GRPCAddr, "grpc-addr", defaultGRPCAddr, "gRPC listen address")
+	fs.StringVar(&c.AdminAddr, "admin-addr", defaultAdminAddr, "admin listen address for /metrics; empty turns it off")
+	fs.StringVar(&c.JWTIssuer, "jwt-issuer", auth.DefaultIssuer, "required JWT issuer (iss)")
+	fs.StringVar(&c.JWTAudience, "jwt-audience", auth.DefaultAudience, "required JWT audience (aud)")
+	fs.StringVar(&c.JWTKeys, "jwt-keys", "", "JWKS or PEM file of the JWT verification keys; empty uses a development key kept in the data dir")
+	fs.StringVar(&c.APIKeys, "api-keys", "", "JSON file of API keys for machine clients (optional)")
+	fs.DurationVar(&c.LockTimeout, "lock-timeout", 2*time.Second, "how long to wait for a store's file lock before giving up")
+	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 10*time.Second, "how long running calls may drain on shutdown")
+}
+
+func (c *serviceConfig) validate() error {
+	var errs []error
+	if c.DataDir == "" {
+		errs = append(errs, errors.New("--data-dir must not be empty"))
+	}
+	errs = append(errs, checkAddr("--grpc-addr", c.GRPCAddr, false), checkAddr("--admin-addr", c.AdminAddr, true))
+	if c.JWTIssuer == "" || c.JWTAudience == "" {
+		errs = append(errs, errors.New("--jwt-issuer and --jwt-audience must not be empty"))
+	}
+	if c.LockTimeout <= 0 || c.ShutdownTimeout <= 0 {
+		errs = append(errs, errors.New("--lock-timeout and --shutdown-timeout must be positive"))
+	}
+	return errors.Join(errs...)
+}
+
+// usesDevKey reports whether the process verifies tokens with the
+// development key in the data dir.
+func (c *serviceConfig) usesDevKey() bool { return c.JWTKeys == "" }
+
+// authenticator loads the verification keys, creating the development key
+// first when no key file is configured.
+func (c *serviceConfig) authenticator(logger *slog.Logger) (*auth.Authenticator, error) {
+	keys := c.JWTKeys
+	if c.usesDevKey() {
+		if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
+			return nil, err
+		}
+		created, err := auth.EnsureDevKey(c.DataDir)
+		if err != nil {
+			return nil, fmt.Errorf("development signing key: %w", err)
+		}
+		keys = filepath.Join(c.DataDir, auth.DevJWKSFile)
+		logger.Warn("verifying tokens with the development signing key; set --jwt-keys in production",
+			slog.String("jwks", keys), slog.Bool("created", created))
+	}
+	return auth.NewAuthenticator(auth.Config{
+		Issuer: c.JWTIssuer, Audience: c.JWTAudience, KeysFile: keys, APIKeysFile: c.APIKeys,
+	})
+}
+
+// logAttrs is the configuration as log attributes. It holds file paths, not
+// secrets; nothing here needs redacting.
+func (c *serviceConfig) logAttrs() []any {
+	return []any{
+		slog.String("data_dir", c.DataDir), slog.String("grpc_addr", c.GRPCAddr),
+		slog.String("admin_addr", c.AdminAddr), slog.String("jwt_issuer", c.JWTIssuer),
+		slog.String("jwt_audience", c.JWTAudience), slog.String("jwt_keys", c.JWTKeys),
+		slog.String("api_keys", c.APIKeys), slog.Duration("shutdown_timeout", c.ShutdownTimeout),
+	}
+}
+
+func checkAddr(flag, addr string, optional bool) error {
+	if addr == "" && optional {
+		return nil
+	}
+	if _, _, err := net.SplitHostPort(addr); err != nil {
+		return fmt.Errorf("%s %q: want host:port: %w", flag, addr, err)
+	}
+	return nil
+}
+
+// listen opens a TCP listener, naming the flag when it fails.
+func listen(ctx context.Context, flag, addr string) (net.Listener, error) {
+	var lc net.ListenConfig
+	lis, err := lc.Listen(ctx, "tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", flag, err)
+	}
+	return lis, nil
+}

@@ -1,0 +1,185 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/aim-platform/aim/platform/server"
+	pstore "github.com/aim-platform/aim/platform/store"
+	"github.com/aim-platform/aim/platform/telemetry"
+	"github.com/aim-platform/aim/services/appraisal"
+	"github.com/aim-platform/aim/services/crosswalk"
+	"github.com/aim-platform/aim/services/model"
+)
+
+// service is an open service, ready to register on a gRPC server.
+type service interface {
+	Register(*server.Server)
+	DB() *pstore.DB
+	Close() error
+}
+
+// part is one of the services aim runs.
+type part struct {
+	name  string // the subcommand
+	short string
+	open  func(cfg *serviceConfig, logger *slog.Logger) (service, error)
+}
+
+var (
+	modelPart = part{
+		name:  "model",
+		short: "Run the model catalog service alone",
+		open: func(cfg *serviceConfig, logger *slog.Logger) (service, error) {
+			return model.Open(model.Config{DataDir: cfg.DataDir, LockTimeout: cfg.LockTimeout}, logger)
+		},
+	}
+	appraisalPart = part{
+		name:  "appraisal",
+		short: "Run the appraisal service alone",
+		open: func(cfg *serviceConfig, _ *slog.Logger) (service, error) {
+			return appraisal.Open(appraisal.Config{DataDir: cfg.DataDir, LockTimeout: cfg.LockTimeout})
+		},
+	}
+	crosswalkPart = part{
+		name:  "crosswalk",
+		short: "Run the crosswalk service alone",
+		open: func(cfg *serviceConfig, logger *slog.Logger) (service, error) {
+			return crosswalk.Open(crosswalk.Config{DataDir: cfg.DataDir, LockTimeout: cfg.LockTimeout}, logger)
+		},
+	}
+)
+
+// host is a running process's shared pieces: its logger, telemetry and the
+// servers it runs side by side until the context ends.
+type host struct {
+	logger  *slog.Logger
+	tel     *telemetry.Providers
+	closers []func() error
+	group   *errgroup.Group
+	ctx     context.Context
+}
+
+func newHost(ctx context.Context, logs logConfig, name string) (*host, error) {
+	logger, err := logs.logger()
+	if err != nil {
+		return nil, err
+	}
+	tel, err := telemetry.Setup(ctx, telemetry.ConfigFromEnv(name))
+	if err != nil {
+		return nil, err
+	}
+	h := &host{logger: logger, tel: tel}
+	h.group, h.ctx = errgroup.WithContext(ctx)
+	h.defer_(func() error { return tel.Shutdown(context.WithoutCancel(ctx)) })
+	return h, nil
+}
+
+// defer_ registers a cleanup; cleanups run last-in first-out in close.
+func (h *host) defer_(fn func() error) { h.closers = append(h.closers, fn) }
+
+// close runs the cleanups: servers are down by then, so stores close last.
+func (h *host) close() error {
+	var errs []error
+	for i := len(h.closers) - 1; i >= 0; i-- {
+		errs = append(errs, h.closers[i]())
+	}
+	return errors.Join(errs...)
+}
+
+// wait blocks until every server stopped; the first failure stops the rest.
+func (h *host) wait() error { return h.group.Wait() }
+
+// openServices opens each part's store and registers it on a new gRPC
+// server. The caller serves it.
+func (h *host) openServices(cfg *serviceConfig, parts ...part) (*server.Server, error) {
+	authn, err := cfg.authenticator(h.logger)
+	if err != nil {
+		return nil, err
+	}
+	srv, err := server.New(server.Config{ShutdownTimeout: cfg.ShutdownTimeout},
+		server.Deps{Logger: h.logger, Auth: authn, Telemetry: h.tel})
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range parts {
+		svc, err := p.open(cfg, h.logger)
+		if err != nil {
+			return nil, err
+		}
+		h.defer_(svc.Close)
+		svc.Register(srv)
+	}
+	return srv, nil
+}
+
+// serveGRPC runs srv on lis.
+func (h *host) serveGRPC(srv *server.Server, lis net.Listener) {
+	h.group.Go(func() error { return srv.Serve(h.ctx, lis) })
+}
+
+// serveAdmin runs the admin listener when addr is set.
+func (h *host) serveAdmin(ctx context.Context, addr string, shutdown time.Duration) error {
+	if addr == "" {
+		return nil
+	}
+	lis, err := listen(ctx, "--admin-addr", addr)
+	if err != nil {
+		return err
+	}
+	h.serveHTTP(lis, server.AdminHandler(h.tel), shutdown)
+	return nil
+}
+
+// serveHTTP runs handler on lis.
+func (h *host) serveHTTP(lis net.Listener, handler http.Handler, shutdown time.Duration) {
+	h.group.Go(func() error { return server.ServeHTTP(h.ctx, lis, handler, shutdown) })
+}
+
+// newServiceCommand runs one part alone.
+func newServiceCommand(p part) *cobra.Command {
+	cfg := &serviceConfig{}
+	cmd := &cobra.Command{
+		Use:   p.name,
+		Short: p.short,
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := cfg.validate(); err != nil {
+				return err
+			}
+			return runPart(cmd.Context(), cfg, p)
+		},
+	}
+	cfg.addFlags(cmd.Flags())
+	return cmd
+}
+
+func runPart(ctx context.Context, cfg *serviceConfig, p part) (err error) {
+	h, err := newHost(ctx, cfg.logConfig, "aim-"+p.name)
+	if err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, h.close()) }()
+	h.logger.Info("starting", append([]any{slog.String("part", p.name)}, cfg.logAttrs()...)...)
+	srv, err := h.openServices(cfg, p)
+	if err != nil {
+		return err
+	}
+	lis, err := listen(ctx, "--grpc-addr", cfg.GRPCAddr)
+	if err != nil {
+		return err
+	}
+	h.serveGRPC(srv, lis)
+	if err := h.serveAdmin(ctx, cfg.AdminAddr, cfg.ShutdownTimeout); err != nil {
+		return err
+	}
+	h.logger.Info("serving", slog.String("part", p.name), slog.String("grpc_addr", lis.Addr().String()))
+	return h.wait()
+}

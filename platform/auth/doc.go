@@ -1,0 +1,22 @@
+// Package auth establishes who is calling an AIM Platform service.
+//
+// Every request carries one credential: a signed JWT in the authorization
+// metadata ("Bearer <token>") or a static API key in x-api-key. An
+// Authenticator checks the credential against keys loaded once at start-up
+// and yields an Identity: the subject, the tenant whose data the caller may
+// touch, and the caller's roles. The gRPC interceptors in this package put
+// that Identity into the request context, where handlers read it with
+// FromContext and check roles with Require.
+//
+// Tokens are accepted only when signed with EdDSA (Ed25519) or RS256 by a key
+// from the configured key file, and only when issuer, audience and validity
+// times check out. Symmetric and unsigned tokens are refused outright, so a
+// public key can never be abused as an HMAC secret.
+//
+// For development and tests, Signer mints tokens, and EnsureDevKey keeps a
+// local Ed25519 signing key with its public JWKS next to it, so a fresh
+// checkout can run the whole platform without an identity provider.
+//
+// All failures are *errs.Error values of kind Unauthenticated or
+// PermissionDenied; their messages never repeat the presented credential.
+package auth

@@ -1,0 +1,144 @@
+package auth
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/aim-platform/aim/platform/errs"
+)
+
+func TestValidTenant(t *testing.T) {
+	tests := []struct {
+		in   string
+		want bool
+	}{
+		{"acme", true},
+		{"a", true},
+		{"0", true},
+		{"acme-corp-2", true},
+		{"a" + strings.Repeat("-", 62), true},
+		{strings.Repeat("a", 63), true},
+		{strings.Repeat("a", 64), false},
+		{"", false},
+		{"_shared", false},
+		{"-acme", false},
+		{"Acme", false},
+		{"acme corp", false},
+		{"acme_corp", false},
+		{"acme.corp", false},
+		{"acmé", false},
+		{"acme\n", false},
+	}
+	for _, tt := range tests {
+		if got := ValidTenant(tt.in); got != tt.want {
+			t.Errorf("ValidTenant(%q) = %v, want %v", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestHasAnyRole(t *testing.T) {
+	id := Identity{Roles: []string{RoleViewer, RoleAppraiser}}
+	tests := []struct {
+		roles []string
+		want  bool
+	}{
+		{[]string{RoleAppraiser}, true},
+		{[]string{RoleAdmin, RoleViewer}, true},
+		{[]string{RoleAdmin}, false},
+		{nil, false},
+	}
+	for _, tt := range tests {
+		if got := id.HasAnyRole(tt.roles...); got != tt.want {
+			t.Errorf("HasAnyRole(%q) = %v, want %v", tt.roles, got, tt.want)
+		}
+	}
+	if (Identity{Roles: []string{RoleAdmin}}).HasAnyRole(RoleViewer) {
+		t.Error("HasAnyRole treats admin specially; only Require should")
+	}
+}
+
+func TestKnownRoles(t *testing.T) {
+	roles := KnownRoles()
+	if len(roles) != 5 {
+		t.Fatalf("KnownRoles = %q", roles)
+	}
+	for _, r := range roles {
+		if !isKnownRole(r) {
+			t.Errorf("isKnownRole(%q) = false", r)
+		}
+	}
+	roles[0] = "mutated"
+	if KnownRoles()[0] != RoleAdmin {
+		t.Error("KnownRoles shares its slice")
+	}
+	if isKnownRole("") || isKnownRole("root") || isKnownRole("Admin") {
+		t.Error("isKnownRole accepts an unknown role")
+	}
+}
+
+func TestContext(t *testing.T) {
+	if _, ok := FromContext(context.Background()); ok {
+		t.Fatal("empty context has an identity")
+	}
+	want := Identity{Subject: "s", Tenant: "t", Roles: []string{RoleViewer}, Via: ViaJWT}
+	got, ok := FromContext(WithIdentity(context.Background(), want))
+	if !ok || got.Subject != want.Subject || got.Tenant != want.Tenant || got.Via != want.Via {
+		t.Fatalf("FromContext = %+v, %v", got, ok)
+	}
+}
+
+func TestRequire(t *testing.T) {
+	as := func(roles ...string) context.Context {
+		return WithIdentity(context.Background(), Identity{Subject: "s", Tenant: "acme", Roles: roles, Via: ViaJWT})
+	}
+	const ok, denied, unauth = "ok", "denied", "unauthenticated"
+	kinds := map[string]errs.Kind{denied: errs.PermissionDenied, unauth: errs.Unauthenticated}
+	tests := []struct {
+		name string
+		ctx  context.Context
+		need []string
+		want string
+	}{
+		{"anonymous", context.Background(), []string{RoleViewer}, unauth},
+		{"anonymous, no roles needed", context.Background(), nil, unauth},
+		{"viewer reads", as(RoleViewer), []string{RoleViewer, RoleAppraiser}, ok},
+		{"viewer writes", as(RoleViewer), []string{RoleAppraiser}, denied},
+		{"appraiser writes", as(RoleAppraiser), []string{RoleAppraiser, RoleLeadAppraiser}, ok},
+		{"appraiser approves", as(RoleAppraiser), []string{RoleLeadAppraiser}, denied},
+		{"lead approves", as(RoleLeadAppraiser), []string{RoleLeadAppraiser}, ok},
+		{"lead edits content", as(RoleLeadAppraiser), []string{RoleContentManager}, denied},
+		{"content manager edits content", as(RoleContentManager), []string{RoleContentManager}, ok},
+		{"admin anything", as(RoleAdmin), []string{RoleContentManager}, ok},
+		{"admin with others", as(RoleViewer, RoleAdmin), []string{RoleLeadAppraiser}, ok},
+		{"no roles held", as(), []string{RoleViewer}, denied},
+		{"no roles held, none needed", as(), nil, ok},
+		{"several held", as(RoleViewer, RoleContentManager), []string{RoleContentManager}, ok},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := Require(tt.ctx, tt.need...)
+			if tt.want == ok {
+				if err != nil {
+					t.Fatalf("Require = %v, want nil", err)
+				}
+				return
+			}
+			e, isErr := err.(*errs.Error)
+			if !isErr || e.Kind != kinds[tt.want] {
+				t.Fatalf("Require = %#v, want kind %v", err, tt.want)
+			}
+			if tt.want != denied {
+				return
+			}
+			if e.Reason != "MISSING_ROLE" {
+				t.Fatalf("reason = %q", e.Reason)
+			}
+			for _, r := range append(tt.need, RoleAdmin) {
+				if !strings.Contains(e.Message, r) {
+					t.Errorf("message %q does not name role %q", e.Message, r)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,34 @@
+package server
+
+import (
+	"log/slog"
+
+	"buf.build/go/protovalidate"
+	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/recovery"
+	"google.golang.org/grpc"
+
+	"github.com/aim-platform/aim/platform/auth"
+)
+
+// interceptors returns the unary and stream chains, outermost first. The
+// order is the package documentation's; a test checks it.
+func interceptors(logger *slog.Logger, a *auth.Authenticator, v protovalidate.Validator) ([]grpc.UnaryServerInterceptor, []grpc.StreamServerInterceptor) {
+	rec := recoveryOption(logger)
+	unary := []grpc.UnaryServerInterceptor{
+		unaryRequestID,
+		unaryAccessLog(logger),
+		unaryErrors(logger),
+		auth.UnaryServerInterceptor(a),
+		unaryValidate(v),
+		recovery.UnaryServerInterceptor(rec),
+	}
+	stream := []grpc.StreamServerInterceptor{
+		streamRequestID,
+		streamAccessLog(logger),
+		streamErrors(logger),
+		auth.StreamServerInterceptor(a),
+		streamValidate(v),
+		recovery.StreamServerInterceptor(rec),
+	}
+	return unary, stream
+}

@@ -1,0 +1,177 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"buf.build/go/protovalidate"
+	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/health"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/reflection"
+
+	"github.com/aim-platform/aim/platform/auth"
+	"github.com/aim-platform/aim/platform/telemetry"
+)
+
+// Config holds the settings of one gRPC server.
+type Config struct {
+	// ShutdownTimeout bounds the graceful drain on shutdown; calls still
+	// running after it are cut off. Default 10s.
+	ShutdownTimeout time.Duration
+	// MaxRecvMsgBytes bounds one request message. Default 8 MiB.
+	MaxRecvMsgBytes int
+}
+
+// DefaultConfig returns the defaults.
+func DefaultConfig() Config {
+	return Config{ShutdownTimeout: 10 * time.Second, MaxRecvMsgBytes: 8 << 20}
+}
+
+// Deps are what a server uses but does not own.
+type Deps struct {
+	Logger    *slog.Logger
+	Auth      *auth.Authenticator
+	Telemetry *telemetry.Providers
+}
+
+// Server is a grpc.Server with the platform's interceptors, health and
+// reflection. Register services on it, mark each serving once its store is
+// open, then Serve.
+type Server struct {
+	cfg       Config
+	logger    *slog.Logger
+	grpc      *grpc.Server
+	health    *health.Server
+	validator protovalidate.Validator
+}
+
+// New builds a server. Every dependency is required.
+func New(cfg Config, deps Deps) (*Server, error) {
+	if deps.Logger == nil || deps.Auth == nil || deps.Telemetry == nil {
+		return nil, errors.New("server: Logger, Auth and Telemetry are required")
+	}
+	if cfg.ShutdownTimeout <= 0 {
+		cfg.ShutdownTimeout = DefaultConfig().ShutdownTimeout
+	}
+	if cfg.MaxRecvMsgBytes <= 0 {
+		cfg.MaxRecvMsgBytes = DefaultConfig().MaxRecvMsgBytes
+	}
+	validator, err := protovalidate.New()
+	if err != nil {
+		return nil, fmt.Errorf("server: protovalidate: %w", err)
+	}
+	unary, stream := interceptors(deps.Logger, deps.Auth, validator)
+	t := deps.Telemetry
+	s := &Server{
+		cfg:       cfg,
+		logger:    deps.Logger,
+		validator: validator,
+		health:    health.NewServer(),
+		grpc: grpc.NewServer(
+			grpc.StatsHandler(otelgrpc.NewServerHandler(
+				otelgrpc.WithTracerProvider(t.TracerProvider),
+				otelgrpc.WithMeterProvider(t.MeterProvider),
+				otelgrpc.WithPropagators(t.Propagator),
+			)),
+			grpc.ChainUnaryInterceptor(unary...),
+			grpc.ChainStreamInterceptor(stream...),
+			grpc.MaxRecvMsgSize(cfg.MaxRecvMsgBytes),
+		),
+	}
+	// The overall status ("") follows the services: NOT_SERVING until the
+	// first one is ready.
+	s.health.SetServingStatus("", healthpb.HealthCheckResponse_NOT_SERVING)
+	healthpb.RegisterHealthServer(s.grpc, s.health)
+	reflection.Register(s.grpc)
+	return s, nil
+}
+
+// Register adds a service. Its health is NOT_SERVING until SetServing.
+func (s *Server) Register(desc *grpc.ServiceDesc, impl any) {
+	s.grpc.RegisterService(desc, impl)
+	s.health.SetServingStatus(desc.ServiceName, healthpb.HealthCheckResponse_NOT_SERVING)
+}
+
+// SetServing marks a registered service ready, and the server with it.
+func (s *Server) SetServing(serviceName string) {
+	s.health.SetServingStatus(serviceName, healthpb.HealthCheckResponse_SERVING)
+	s.health.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
+}
+
+// Validator returns the protovalidate validator the interceptor uses, for
+// services that validate nested input themselves.
+func (s *Server) Validator() protovalidate.Validator { return s.validator }
+
+// Serve serves lis until ctx ends, then drains: every service turns
+// NOT_SERVING, running calls get ShutdownTimeout to finish, and the rest are
+// cut off. It returns nil after a shutdown that ctx asked for.
+func (s *Server) Serve(ctx context.Context, lis net.Listener) error {
+	served := make(chan error, 1)
+	go func() { served <- s.grpc.Serve(lis) }()
+	select {
+	case err := <-served:
+		return fmt.Errorf("grpc serve %s: %w", lis.Addr(), err)
+	case <-ctx.Done():
+	}
+	s.health.Shutdown()
+	stopped := make(chan struct{})
+	go func() {
+		s.grpc.GracefulStop()
+		close(stopped)
+	}()
+	timer := time.NewTimer(s.cfg.ShutdownTimeout)
+	defer timer.Stop()
+	select {
+	case <-stopped:
+	case <-timer.C:
+		s.logger.Warn("graceful stop timed out; closing remaining calls", slog.Duration("timeout", s.cfg.ShutdownTimeout))
+		s.grpc.Stop()
+		<-stopped
+	}
+	<-served
+	return nil
+}
+
+// ServeHTTP serves handler on lis until ctx ends, then shuts the server down
+// within timeout. It is how the admin and gateway listeners run.
+func ServeHTTP(ctx context.Context, lis net.Listener, handler http.Handler, timeout time.Duration) error {
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(lis) }()
+	select {
+	case err := <-served:
+		return fmt.Errorf("http serve %s: %w", lis.Addr(), err)
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
+	defer cancel()
+	err := srv.Shutdown(shutdownCtx)
+	if err != nil {
+		_ = srv.Close()
+	}
+	<-served
+	return err
+}
+
+// AdminHandler serves /metrics from the telemetry registry.
+func AdminHandler(t *telemetry.Providers) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", t.MetricsHandler())
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	return mux
+}

@@ -1,0 +1,107 @@
+package store
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"go.etcd.io/bbolt"
+
+	"github.com/aim-platform/aim/platform/errs"
+)
+
+// Reasons carried by the errors Open returns. Only ReasonLocked has a kind a
+// client may see (errs.Unavailable); the others are errs.Internal faults whose
+// reason helps operators and tests tell them apart.
+const (
+	ReasonLocked         = "STORE_LOCKED"
+	ReasonConfigInvalid  = "STORE_CONFIG_INVALID"
+	ReasonSchemaInvalid  = "STORE_SCHEMA_INVALID"
+	ReasonSchemaMismatch = "STORE_SCHEMA_MISMATCH"
+	ReasonSchemaTooNew   = "STORE_SCHEMA_TOO_NEW"
+	ReasonSchemaPending  = "STORE_SCHEMA_PENDING"
+)
+
+// DB is an open data file. It is safe for concurrent use; every field is
+// fixed once Open returns.
+type DB struct {
+	bolt    *bbolt.DB
+	path    string
+	version int
+	secret  []byte
+}
+
+// Open opens (creating when needed) the data file of cfg, checks that it
+// belongs to schema and applies the schema's pending migrations.
+//
+// When another process holds the file, Open gives up after cfg.LockTimeout
+// with an errs.Unavailable error of reason ReasonLocked.
+func Open(cfg Config, schema Schema) (*DB, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	if err := schema.validate(); err != nil {
+		return nil, err
+	}
+	if !cfg.ReadOnly {
+		if err := os.MkdirAll(filepath.Dir(cfg.Path), 0o700); err != nil {
+			return nil, errs.Wrap(err, "store: create the directory of %s", cfg.Path)
+		}
+	}
+
+	opts := *bbolt.DefaultOptions
+	opts.Timeout = cfg.LockTimeout
+	opts.ReadOnly = cfg.ReadOnly
+	bdb, err := bbolt.Open(cfg.Path, cfg.Mode, &opts)
+	switch {
+	case errors.Is(err, bbolt.ErrTimeout):
+		e := errs.New(errs.Unavailable, ReasonLocked,
+			"the data file %s is locked: another process holds it (gave up after %s)", cfg.Path, cfg.LockTimeout)
+		e.Err = err
+		return nil, e
+	case errors.Is(err, fs.ErrNotExist) && cfg.ReadOnly:
+		return nil, errs.Wrap(err, "store: open %s read-only: the file does not exist", cfg.Path)
+	case err != nil:
+		return nil, errs.Wrap(err, "store: open %s", cfg.Path)
+	}
+	bdb.MaxBatchSize = cfg.MaxBatchSize
+	bdb.MaxBatchDelay = cfg.MaxBatchDelay
+
+	db := &DB{bolt: bdb, path: cfg.Path}
+	if err := db.prepare(schema, cfg.ReadOnly); err != nil {
+		_ = bdb.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// Path returns the data file's path as given in Config.
+func (db *DB) Path() string { return db.path }
+
+// SchemaVersion returns the number of migrations applied to the file.
+func (db *DB) SchemaVersion() int { return db.version }
+
+// View runs fn in a read-only transaction. Errors from fn come back as they
+// are, so an *errs.Error keeps its kind.
+func (db *DB) View(fn func(*bbolt.Tx) error) error { return db.bolt.View(fn) }
+
+// Update runs fn in a read-write transaction, committed (and fsynced) when fn
+// returns nil and rolled back otherwise. Errors from fn come back as they are.
+func (db *DB) Update(fn func(*bbolt.Tx) error) error { return db.bolt.Update(fn) }
+
+// Batch is Update for many concurrent writers: calls that arrive together
+// share one transaction and one fsync. fn may run more than once (bbolt
+// replays the others when one of them fails), so it must be idempotent and
+// must not have effects outside the transaction before Batch returns nil.
+// A single writer gains nothing from Batch and only waits MaxBatchDelay.
+func (db *DB) Batch(fn func(*bbolt.Tx) error) error { return db.bolt.Batch(fn) }
+
+// Close waits for open transactions to end and closes the file, releasing
+// its lock.
+func (db *DB) Close() error {
+	if err := db.bolt.Close(); err != nil {
+		return errs.Wrap(err, "store: close %s", db.path)
+	}
+	return nil
+}

@@ -1,0 +1,3 @@
+// Package storetest opens throwaway stores for tests: a fresh data file in
+// the test's temporary directory, closed when the test ends.
+package storetest

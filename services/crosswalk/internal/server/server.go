@@ -1,0 +1,81 @@
+package server
+
+import (
+	"context"
+
+	crosswalkv1 "github.com/aim-platform/aim/gen/aim/crosswalk/v1"
+	"github.com/aim-platform/aim/platform/auth"
+	"github.com/aim-platform/aim/platform/errs"
+	pstore "github.com/aim-platform/aim/platform/store"
+	"github.com/aim-platform/aim/services/crosswalk/internal/framework"
+	"github.com/aim-platform/aim/services/crosswalk/internal/store"
+)
+
+// Page sizes of the List methods (AIP-158).
+const (
+	defaultPageSize = 50
+	maxPageSize     = 1000
+)
+
+// Server implements aim.crosswalk.v1.CrosswalkService.
+type Server struct {
+	crosswalkv1.UnimplementedCrosswalkServiceServer
+	store *store.Store
+}
+
+var _ crosswalkv1.CrosswalkServiceServer = (*Server)(nil)
+
+// New returns a server over st.
+func New(st *store.Store) *Server { return &Server{store: st} }
+
+// reader returns the caller; reading frameworks needs no particular role.
+func reader(ctx context.Context) (auth.Identity, error) {
+	if err := auth.Require(ctx, auth.KnownRoles()...); err != nil {
+		return auth.Identity{}, err
+	}
+	id, _ := auth.FromContext(ctx)
+	return id, nil
+}
+
+// GetFramework returns a framework the caller can read.
+func (s *Server) GetFramework(ctx context.Context, req *crosswalkv1.GetFrameworkRequest) (*crosswalkv1.GetFrameworkResponse, error) {
+	who, err := reader(ctx)
+	if err != nil {
+		return nil, err
+	}
+	id, err := framework.ParseName(req.GetName())
+	if err != nil {
+		return nil, errs.InvalidArgument(errs.Violation("name", "%s", err.Error()))
+	}
+	f, err := s.store.GetFramework(who.Tenant, id)
+	if err != nil {
+		return nil, err
+	}
+	return &crosswalkv1.GetFrameworkResponse{Framework: f}, nil
+}
+
+// ListFrameworks lists the shared frameworks and the caller's own, by name.
+func (s *Server) ListFrameworks(ctx context.Context, req *crosswalkv1.ListFrameworksRequest) (*crosswalkv1.ListFrameworksResponse, error) {
+	who, err := reader(ctx)
+	if err != nil {
+		return nil, err
+	}
+	size, err := pstore.PageSize(req.GetPageSize(), defaultPageSize, maxPageSize)
+	if err != nil {
+		return nil, err
+	}
+	query := "ListFrameworks|tenant=" + who.Tenant
+	after, err := s.store.DB().DecodePageToken(req.GetPageToken(), query)
+	if err != nil {
+		return nil, err
+	}
+	list, last, more, err := s.store.ListFrameworks(who.Tenant, after, size)
+	if err != nil {
+		return nil, err
+	}
+	resp := &crosswalkv1.ListFrameworksResponse{Frameworks: list}
+	if more {
+		resp.NextPageToken = s.store.DB().EncodePageToken(last, query)
+	}
+	return resp, nil
+}

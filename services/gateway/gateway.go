@@ -1,0 +1,214 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	"google.golang.org/grpc"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+
+	appraisalv1 "github.com/aim-platform/aim/gen/aim/appraisal/v1"
+	crosswalkv1 "github.com/aim-platform/aim/gen/aim/crosswalk/v1"
+	modelv1 "github.com/aim-platform/aim/gen/aim/model/v1"
+	"github.com/aim-platform/aim/gen/openapi"
+	"github.com/aim-platform/aim/platform/client"
+	"github.com/aim-platform/aim/platform/telemetry"
+)
+
+// Config configures the gateway.
+type Config struct {
+	// ModelAddr, AppraisalAddr and CrosswalkAddr are the gRPC targets of the
+	// services ("host:port"). They may all be the same address.
+	ModelAddr     string
+	AppraisalAddr string
+	CrosswalkAddr string
+	// MaxBodyBytes bounds a request body. Default 4 MiB.
+	MaxBodyBytes int64
+	// RequestTimeout bounds a call that carries no shorter deadline of its
+	// own (grpc-timeout header). Default 30s.
+	RequestTimeout time.Duration
+	// ReadyTimeout bounds the backend health checks of /readyz. Default 2s.
+	ReadyTimeout time.Duration
+	// CORSOrigins lists the origins allowed to call from a browser; "*"
+	// allows any. Empty turns CORS off.
+	CORSOrigins []string
+}
+
+// DefaultConfig returns the defaults with every service at addr.
+func DefaultConfig(addr string) Config {
+	return Config{
+		ModelAddr: addr, AppraisalAddr: addr, CrosswalkAddr: addr,
+		MaxBodyBytes:   4 << 20,
+		RequestTimeout: 30 * time.Second,
+		ReadyTimeout:   2 * time.Second,
+	}
+}
+
+// Deps are what the gateway uses but does not own.
+type Deps struct {
+	Logger    *slog.Logger
+	Telemetry *telemetry.Providers
+}
+
+// backend is one service behind the gateway.
+type backend struct {
+	service string // gRPC service name, also its health-check name
+	conn    *grpc.ClientConn
+}
+
+// Gateway is the REST facade. Close it to release its connections.
+type Gateway struct {
+	cfg      Config
+	logger   *slog.Logger
+	conns    []*grpc.ClientConn
+	backends []backend
+	handler  http.Handler
+}
+
+// New dials the services (lazily: a backend that is down now is retried on
+// use) and builds the handler.
+func New(ctx context.Context, cfg Config, deps Deps) (*Gateway, error) {
+	def := DefaultConfig("")
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = def.MaxBodyBytes
+	}
+	if cfg.RequestTimeout <= 0 {
+		cfg.RequestTimeout = def.RequestTimeout
+	}
+	if cfg.ReadyTimeout <= 0 {
+		cfg.ReadyTimeout = def.ReadyTimeout
+	}
+	if cfg.ModelAddr == "" || cfg.AppraisalAddr == "" || cfg.CrosswalkAddr == "" {
+		return nil, errors.New("gateway: the model, appraisal and crosswalk addresses are required")
+	}
+	if deps.Logger == nil || deps.Telemetry == nil {
+		return nil, errors.New("gateway: Logger and Telemetry are required")
+	}
+	g := &Gateway{cfg: cfg, logger: deps.Logger}
+	byAddr := map[string]*grpc.ClientConn{}
+	dial := func(addr string) (*grpc.ClientConn, error) {
+		if c, ok := byAddr[addr]; ok {
+			return c, nil
+		}
+		c, err := client.Dial(addr, client.Options{Telemetry: deps.Telemetry})
+		if err != nil {
+			return nil, err
+		}
+		byAddr[addr] = c
+		g.conns = append(g.conns, c)
+		return c, nil
+	}
+
+	mux := newServeMux(deps.Logger)
+	registrations := []struct {
+		service  string
+		addr     string
+		register func(context.Context, *runtime.ServeMux, *grpc.ClientConn) error
+	}{
+		{modelv1.ModelCatalogService_ServiceDesc.ServiceName, cfg.ModelAddr, modelv1.RegisterModelCatalogServiceHandler},
+		{appraisalv1.AppraisalService_ServiceDesc.ServiceName, cfg.AppraisalAddr, appraisalv1.RegisterAppraisalServiceHandler},
+		{crosswalkv1.CrosswalkService_ServiceDesc.ServiceName, cfg.CrosswalkAddr, crosswalkv1.RegisterCrosswalkServiceHandler},
+	}
+	for _, r := range registrations {
+		conn, err := dial(r.addr)
+		if err != nil {
+			_ = g.Close()
+			return nil, err
+		}
+		if err := r.register(ctx, mux, conn); err != nil {
+			_ = g.Close()
+			return nil, fmt.Errorf("gateway: register %s: %w", r.service, err)
+		}
+		g.backends = append(g.backends, backend{service: r.service, conn: conn})
+	}
+
+	doc := openapi.Document()
+	root := http.NewServeMux()
+	root.Handle("/v1/", mux)
+	root.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	root.HandleFunc("GET /readyz", g.ready)
+	root.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(doc)
+	})
+	root.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeStatus(w, http.StatusNotFound, notFound(r))
+	})
+
+	t := deps.Telemetry
+	var h http.Handler = root
+	h = limitBody(h, cfg.MaxBodyBytes)
+	h = requireJSON(h)
+	h = withTimeout(h, cfg.RequestTimeout)
+	h = cors(h, cfg.CORSOrigins)
+	h = accessLog(h, deps.Logger)
+	h = requestID(h)
+	h = otelhttp.NewHandler(h, "gateway",
+		otelhttp.WithTracerProvider(t.TracerProvider),
+		otelhttp.WithMeterProvider(t.MeterProvider),
+		otelhttp.WithPropagators(t.Propagator),
+		otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string { return r.Method + " " + r.URL.Path }),
+	)
+	g.handler = h
+	return g, nil
+}
+
+// Handler returns the gateway's HTTP handler.
+func (g *Gateway) Handler() http.Handler { return g.handler }
+
+// Close closes the connections to the services.
+func (g *Gateway) Close() error {
+	var errs []error
+	for _, c := range g.conns {
+		errs = append(errs, c.Close())
+	}
+	g.conns = nil
+	return errors.Join(errs...)
+}
+
+// readiness is the body of /readyz.
+type readiness struct {
+	Status   string            `json:"status"`
+	Services map[string]string `json:"services"`
+}
+
+// ready answers 200 when every backend reports SERVING, 503 otherwise, with
+// each backend's status in the body.
+func (g *Gateway) ready(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), g.cfg.ReadyTimeout)
+	defer cancel()
+	type result struct {
+		service, status string
+	}
+	results := make(chan result, len(g.backends))
+	for _, b := range g.backends {
+		go func() {
+			resp, err := healthpb.NewHealthClient(b.conn).Check(ctx, &healthpb.HealthCheckRequest{Service: b.service})
+			switch {
+			case err != nil:
+				results <- result{b.service, "UNREACHABLE"}
+			default:
+				results <- result{b.service, resp.GetStatus().String()}
+			}
+		}()
+	}
+	body := readiness{Status: "ready", Services: map[string]string{}}
+	code := http.StatusOK
+	for range g.backends {
+		res := <-results
+		body.Services[res.service] = res.status
+		if res.status != healthpb.HealthCheckResponse_SERVING.String() {
+			body.Status, code = "not ready", http.StatusServiceUnavailable
+		}
+	}
+	writeJSON(w, code, body)
+}

@@ -1,0 +1,138 @@
+package gateway
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	_ "google.golang.org/genproto/googleapis/rpc/errdetails" // error details must resolve when statuses are written as JSON
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/aim-platform/aim/platform/errs"
+)
+
+// HTTPCodeHeader is the response metadata a service sets to choose the HTTP
+// status of a success, such as 201 for a create. The gateway consumes it.
+const HTTPCodeHeader = "x-http-code"
+
+// marshaler is the JSON of the REST API: lowerCamelCase field names (as in
+// the OpenAPI document), scalar fields written even when zero so responses
+// keep one shape, enums as names, and unknown request fields rejected so a
+// typo is a 400 rather than a silently ignored field.
+func marshaler() runtime.Marshaler {
+	return &runtime.HTTPBodyMarshaler{Marshaler: &runtime.JSONPb{
+		MarshalOptions:   protojson.MarshalOptions{EmitDefaultValues: true},
+		UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
+	}}
+}
+
+// incomingHeaders is the allowlist of HTTP headers passed to the services.
+// Authorization is always passed by grpc-gateway itself.
+func incomingHeaders(key string) (string, bool) {
+	switch strings.ToLower(key) {
+	case "x-api-key":
+		return "x-api-key", true
+	case "x-request-id":
+		return "x-request-id", true
+	}
+	return "", false
+}
+
+// outgoingHeaders drops every response metadata key: the request id header
+// is set by the gateway's own middleware, and nothing else is meant for
+// HTTP clients.
+func outgoingHeaders(string) (string, bool) { return "", false }
+
+// httpCode sets the HTTP status a service asked for with x-http-code.
+func httpCode(ctx context.Context, w http.ResponseWriter, _ proto.Message) error {
+	md, ok := runtime.ServerMetadataFromContext(ctx)
+	if !ok {
+		return nil
+	}
+	vals := md.HeaderMD.Get(HTTPCodeHeader)
+	if len(vals) == 0 {
+		return nil
+	}
+	code, err := strconv.Atoi(vals[0])
+	if err != nil || code < 200 || code > 299 {
+		return nil
+	}
+	w.WriteHeader(code)
+	return nil
+}
+
+func newServeMux(logger *slog.Logger) *runtime.ServeMux {
+	return runtime.NewServeMux(
+		runtime.WithMarshalerOption(runtime.MIMEWildcard, marshaler()),
+		runtime.WithIncomingHeaderMatcher(incomingHeaders),
+		runtime.WithOutgoingHeaderMatcher(outgoingHeaders),
+		runtime.WithOutgoingTrailerMatcher(outgoingHeaders),
+		runtime.WithForwardResponseOption(httpCode),
+		runtime.WithUnescapingMode(runtime.UnescapingModeAllExceptReserved),
+		runtime.WithDisableHTTPMethodOverride(),
+		runtime.WithErrorHandler(errorHandler(logger)),
+		runtime.WithRoutingErrorHandler(routingErrorHandler),
+	)
+}
+
+// errorHandler writes a google.rpc.Status with the matching HTTP status.
+// Transport failures to a backend (no ErrorInfo from our services) keep their
+// code but not their text, which would name internal addresses.
+func errorHandler(logger *slog.Logger) runtime.ErrorHandlerFunc {
+	return func(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
+		st := status.Convert(err)
+		switch st.Code() {
+		case codes.Unavailable, codes.DeadlineExceeded, codes.Internal, codes.Unknown:
+			if !fromService(st) {
+				logger.WarnContext(ctx, "backend call failed", slog.String("path", r.URL.Path), slog.String("error", st.Message()))
+				err = maskedBackendError(st.Code())
+			}
+		}
+		runtime.DefaultHTTPErrorHandler(ctx, mux, m, w, r, err)
+	}
+}
+
+// fromService reports whether a status came from one of our services, which
+// always attach ErrorInfo in our domain (and mask internal text themselves).
+func fromService(st *status.Status) bool {
+	for _, d := range st.Details() {
+		if info, ok := d.(interface{ GetDomain() string }); ok && info.GetDomain() == errs.Domain {
+			return true
+		}
+	}
+	return st.Code() == codes.Internal && st.Message() == errs.MaskedMessage
+}
+
+func maskedBackendError(code codes.Code) error {
+	switch code {
+	case codes.Unavailable:
+		return status.Error(code, "the service is unavailable; retry later")
+	case codes.DeadlineExceeded:
+		return status.Error(code, "the request deadline passed before the service answered")
+	}
+	return status.Error(codes.Internal, errs.MaskedMessage)
+}
+
+// routingErrorHandler answers requests that match no route: 404 for an
+// unknown path, 405 (not grpc-gateway's 501) for a known path with another
+// method, 400 for a malformed path.
+func routingErrorHandler(_ context.Context, _ *runtime.ServeMux, _ runtime.Marshaler, w http.ResponseWriter, r *http.Request, httpStatus int) {
+	switch httpStatus {
+	case http.StatusMethodNotAllowed:
+		writeStatus(w, httpStatus, status.New(codes.Unimplemented, r.Method+" is not allowed on "+r.URL.Path))
+	case http.StatusBadRequest:
+		writeStatus(w, httpStatus, status.New(codes.InvalidArgument, "malformed request path"))
+	default:
+		writeStatus(w, http.StatusNotFound, notFound(r))
+	}
+}
+
+func notFound(r *http.Request) *status.Status {
+	return status.New(codes.NotFound, "no route for "+r.Method+" "+r.URL.Path)
+}

@@ -1,0 +1,69 @@
+// Package model wires the model catalog service: it opens the service's own
+// bbolt file, installs the embedded default content into an empty store and
+// registers aim.model.v1.ModelCatalogService on a platform server.
+package model
+
+import (
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"time"
+
+	modelv1 "github.com/aim-platform/aim/gen/aim/model/v1"
+	"github.com/aim-platform/aim/platform/server"
+	pstore "github.com/aim-platform/aim/platform/store"
+	mserver "github.com/aim-platform/aim/services/model/internal/server"
+	"github.com/aim-platform/aim/services/model/internal/store"
+)
+
+// ServiceName is the gRPC service name, also its health-check name.
+const ServiceName = "aim.model.v1.ModelCatalogService"
+
+// StoreFile is the name of the service's bbolt file in the data directory.
+const StoreFile = "model.db"
+
+// Config configures the service.
+type Config struct {
+	// DataDir holds StoreFile.
+	DataDir string
+	// LockTimeout bounds the wait for the store's file lock.
+	LockTimeout time.Duration
+}
+
+// Service is an open model catalog.
+type Service struct {
+	store *store.Store
+}
+
+// Open opens the store and installs the default content it lacks.
+func Open(cfg Config, logger *slog.Logger) (*Service, error) {
+	scfg := pstore.DefaultConfig(filepath.Join(cfg.DataDir, StoreFile))
+	if cfg.LockTimeout > 0 {
+		scfg.LockTimeout = cfg.LockTimeout
+	}
+	st, err := store.Open(scfg)
+	if err != nil {
+		return nil, fmt.Errorf("model store: %w", err)
+	}
+	n, err := st.InstallDefaults(time.Now())
+	if err != nil {
+		_ = st.Close()
+		return nil, fmt.Errorf("model store: install defaults: %w", err)
+	}
+	if n > 0 {
+		logger.Info("installed default models", slog.Int("count", n))
+	}
+	return &Service{store: st}, nil
+}
+
+// Register adds the service to srv and marks it serving.
+func (s *Service) Register(srv *server.Server) {
+	srv.Register(&modelv1.ModelCatalogService_ServiceDesc, mserver.New(s.store))
+	srv.SetServing(ServiceName)
+}
+
+// DB returns the service's store, for backups.
+func (s *Service) DB() *pstore.DB { return s.store.DB() }
+
+// Close closes the store.
+func (s *Service) Close() error { return s.store.Close() }
