@@ -88,9 +88,11 @@ func runGateway(ctx context.Context, cfg *gatewayConfig) (err error) {
 		return err
 	}
 	h.serveHTTP(lis, gw.Handler(), cfg.ShutdownTimeout)
-	if err := h.serveAdmin(ctx, cfg.AdminAddr, cfg.ShutdownTimeout); err != nil {
+	adminAddr, err := h.serveAdmin(ctx, cfg.AdminAddr, cfg.ShutdownTimeout)
+	if err != nil {
 		return err
 	}
-	h.logger.Info("serving", slog.String("part", "gateway"), slog.String("http_addr", lis.Addr().String()))
+	h.logger.Info("serving", slog.String("part", "gateway"), slog.String("http_addr", lis.Addr().String()),
+		slog.String("admin_addr", adminAddr))
 	return h.wait()
 }

@@ -125,17 +125,18 @@ func (h *host) serveGRPC(srv *server.Server, lis net.Listener) {
 	h.group.Go(func() error { return srv.Serve(h.ctx, lis) })
 }
 
-// serveAdmin runs the admin listener when addr is set.
-func (h *host) serveAdmin(ctx context.Context, addr string, shutdown time.Duration) error {
+// serveAdmin runs the admin listener when addr is set and returns the
+// address it listens on ("" when off).
+func (h *host) serveAdmin(ctx context.Context, addr string, shutdown time.Duration) (string, error) {
 	if addr == "" {
-		return nil
+		return "", nil
 	}
 	lis, err := listen(ctx, "--admin-addr", addr)
 	if err != nil {
-		return err
+		return "", err
 	}
 	h.serveHTTP(lis, server.AdminHandler(h.tel), shutdown)
-	return nil
+	return lis.Addr().String(), nil
 }
 
 // serveHTTP runs handler on lis.
@@ -177,9 +178,11 @@ func runPart(ctx context.Context, cfg *serviceConfig, p part) (err error) {
 		return err
 	}
 	h.serveGRPC(srv, lis)
-	if err := h.serveAdmin(ctx, cfg.AdminAddr, cfg.ShutdownTimeout); err != nil {
+	adminAddr, err := h.serveAdmin(ctx, cfg.AdminAddr, cfg.ShutdownTimeout)
+	if err != nil {
 		return err
 	}
-	h.logger.Info("serving", slog.String("part", p.name), slog.String("grpc_addr", lis.Addr().String()))
+	h.logger.Info("serving", slog.String("part", p.name), slog.String("grpc_addr", lis.Addr().String()),
+		slog.String("admin_addr", adminAddr))
 	return h.wait()
 }

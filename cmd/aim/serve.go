@@ -90,27 +90,33 @@ func runServe(ctx context.Context, cfg *serveConfig, out io.Writer) (err error) 
 		return err
 	}
 	h.serveHTTP(httpLis, gw.Handler(), cfg.ShutdownTimeout)
-	if err := h.serveAdmin(ctx, cfg.AdminAddr, cfg.ShutdownTimeout); err != nil {
+	adminAddr, err := h.serveAdmin(ctx, cfg.AdminAddr, cfg.ShutdownTimeout)
+	if err != nil {
 		return err
 	}
 
-	h.logger.Info("serving", slog.String("grpc_addr", grpcLis.Addr().String()), slog.String("http_addr", httpLis.Addr().String()))
-	if err := printBanner(out, cfg, grpcLis.Addr().String(), httpLis.Addr().String()); err != nil {
+	addrs := bannerAddrs{grpc: grpcLis.Addr().String(), http: httpLis.Addr().String(), admin: adminAddr}
+	h.logger.Info("serving", slog.String("grpc_addr", addrs.grpc), slog.String("http_addr", addrs.http), slog.String("admin_addr", addrs.admin))
+	if err := printBanner(out, cfg, addrs); err != nil {
 		return err
 	}
 	return h.wait()
 }
 
+// bannerAddrs are the addresses the process listens on.
+type bannerAddrs struct{ grpc, http, admin string }
+
 // printBanner tells a developer where everything is and, with the
 // development key, gives a token to call it with. It goes to standard
 // output, never into the logs.
-func printBanner(out io.Writer, cfg *serveConfig, grpcAddr, httpAddr string) error {
+func printBanner(out io.Writer, cfg *serveConfig, addrs bannerAddrs) error {
+	grpcAddr, httpAddr := addrs.grpc, addrs.http
 	var b strings.Builder
 	fmt.Fprintf(&b, "AIM Platform is serving.\n")
 	fmt.Fprintf(&b, "  REST    http://%s   (OpenAPI: /openapi.json, ready: /readyz)\n", httpAddr)
 	fmt.Fprintf(&b, "  gRPC    %s   (reflection on)\n", grpcAddr)
-	if cfg.AdminAddr != "" {
-		fmt.Fprintf(&b, "  metrics http://%s/metrics\n", cfg.AdminAddr)
+	if addrs.admin != "" {
+		fmt.Fprintf(&b, "  metrics http://%s/metrics\n", addrs.admin)
 	}
 	if cfg.usesDevKey() {
 		signer, err := auth.LoadSigner(cfg.DataDir, cfg.JWTIssuer, cfg.JWTAudience)

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/backoff"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
 
@@ -14,6 +16,9 @@ import (
 	"github.com/aim-platform/aim/platform/server"
 	"github.com/aim-platform/aim/platform/telemetry"
 )
+
+// maxBackoff bounds the wait between reconnection attempts.
+const maxBackoff = 3 * time.Second
 
 // Options configure a connection.
 type Options struct {
@@ -50,6 +55,12 @@ func Dial(target string, opts Options) (*grpc.ClientConn, error) {
 			otelgrpc.WithMeterProvider(t.MeterProvider),
 			otelgrpc.WithPropagators(t.Propagator),
 		)),
+		// Reconnect quickly after a backend restarts: at most maxBackoff
+		// between attempts, instead of grpc's default of two minutes.
+		grpc.WithConnectParams(grpc.ConnectParams{
+			Backoff:           backoff.Config{BaseDelay: 100 * time.Millisecond, Multiplier: 1.6, Jitter: 0.2, MaxDelay: maxBackoff},
+			MinConnectTimeout: 5 * time.Second,
+		}),
 		grpc.WithChainUnaryInterceptor(unary...),
 		grpc.WithChainStreamInterceptor(stream...),
 	}, opts.Extra...)

@@ -6,5 +6,7 @@
 // Besides /v1/..., it serves /openapi.json (the merged document generated
 // from the protos), /healthz (the process is up) and /readyz (every backend
 // reports SERVING). Errors are google.rpc.Status JSON with the HTTP status
-// that matches the code.
+// that matches the code, except where HTTP says more: 405 for a known path
+// with another method, 413 for a body over the limit and 415 for a body that
+// is not JSON.
 package gateway

@@ -54,6 +54,9 @@ func DefaultConfig(addr string) Config {
 type Deps struct {
 	Logger    *slog.Logger
 	Telemetry *telemetry.Providers
+	// DialOptions are added to every backend connection (tests use them to
+	// dial an in-memory listener).
+	DialOptions []grpc.DialOption
 }
 
 // backend is one service behind the gateway.
@@ -96,7 +99,7 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Gateway, error) {
 		if c, ok := byAddr[addr]; ok {
 			return c, nil
 		}
-		c, err := client.Dial(addr, client.Options{Telemetry: deps.Telemetry})
+		c, err := client.Dial(addr, client.Options{Telemetry: deps.Telemetry, Extra: deps.DialOptions})
 		if err != nil {
 			return nil, err
 		}

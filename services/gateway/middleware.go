@@ -5,6 +5,8 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
+	"io"
 	"log/slog"
 	"mime"
 	"net/http"
@@ -130,18 +132,50 @@ func withTimeout(next http.Handler, d time.Duration) http.Handler {
 	})
 }
 
-// limitBody refuses a body above max bytes: at once with 413 when its
-// Content-Length says so, else when reading passes the limit.
+// limitBody refuses a body above max bytes with 413: at once when its
+// Content-Length says so, else when reading passes the limit (the error
+// handler sees the mark bodyTooLarge leaves).
 func limitBody(next http.Handler, max int64) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength > max {
-			writeStatus(w, http.StatusRequestEntityTooLarge, status.New(codes.InvalidArgument,
-				"the request body is larger than "+strconv.FormatInt(max, 10)+" bytes"))
+			writeStatus(w, http.StatusRequestEntityTooLarge, tooLarge(max))
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, max)
-		next.ServeHTTP(w, r)
+		hit := new(bool)
+		r.Body = limitedBody{ReadCloser: http.MaxBytesReader(w, r.Body, max), hit: hit, max: max}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), bodyLimitKey{}, r.Body)))
 	})
+}
+
+func tooLarge(max int64) *status.Status {
+	return status.New(codes.InvalidArgument, "the request body is larger than "+strconv.FormatInt(max, 10)+" bytes")
+}
+
+type bodyLimitKey struct{}
+
+// limitedBody notes when a read ran past the limit.
+type limitedBody struct {
+	io.ReadCloser
+	hit *bool
+	max int64
+}
+
+func (b limitedBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+		*b.hit = true
+	}
+	return n, err
+}
+
+// bodyTooLarge returns the 413 status when the request's body ran past the
+// limit.
+func bodyTooLarge(r *http.Request) (*status.Status, bool) {
+	b, ok := r.Context().Value(bodyLimitKey{}).(limitedBody)
+	if !ok || !*b.hit {
+		return nil, false
+	}
+	return tooLarge(b.max), true
 }
 
 // requireJSON refuses a request body that is not declared as JSON.
@@ -166,13 +200,15 @@ func cors(next http.Handler, origins []string) http.Handler {
 	}
 	any := slices.Contains(origins, "*")
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Vary on every response, so a shared cache never hands one origin's
+		// answer to another.
+		w.Header().Add("Vary", "Origin")
 		origin := r.Header.Get("Origin")
 		if origin == "" || !any && !slices.Contains(origins, origin) {
 			next.ServeHTTP(w, r)
 			return
 		}
 		h := w.Header()
-		h.Add("Vary", "Origin")
 		h.Set("Access-Control-Allow-Origin", origin)
 		h.Set("Access-Control-Expose-Headers", requestIDHeader)
 		if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {

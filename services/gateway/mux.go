@@ -15,11 +15,8 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/aim-platform/aim/platform/errs"
+	"github.com/aim-platform/aim/platform/server"
 )
-
-// HTTPCodeHeader is the response metadata a service sets to choose the HTTP
-// status of a success, such as 201 for a create. The gateway consumes it.
-const HTTPCodeHeader = "x-http-code"
 
 // marshaler is the JSON of the REST API: lowerCamelCase field names (as in
 // the OpenAPI document), scalar fields written even when zero so responses
@@ -49,13 +46,14 @@ func incomingHeaders(key string) (string, bool) {
 // HTTP clients.
 func outgoingHeaders(string) (string, bool) { return "", false }
 
-// httpCode sets the HTTP status a service asked for with x-http-code.
+// httpCode sets the HTTP status a service asked for with
+// server.SetHTTPStatus.
 func httpCode(ctx context.Context, w http.ResponseWriter, _ proto.Message) error {
 	md, ok := runtime.ServerMetadataFromContext(ctx)
 	if !ok {
 		return nil
 	}
-	vals := md.HeaderMD.Get(HTTPCodeHeader)
+	vals := md.HeaderMD.Get(server.HTTPStatusHeader)
 	if len(vals) == 0 {
 		return nil
 	}
@@ -86,6 +84,10 @@ func newServeMux(logger *slog.Logger) *runtime.ServeMux {
 // code but not their text, which would name internal addresses.
 func errorHandler(logger *slog.Logger) runtime.ErrorHandlerFunc {
 	return func(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
+		if st, ok := bodyTooLarge(r); ok {
+			writeStatus(w, http.StatusRequestEntityTooLarge, st)
+			return
+		}
 		st := status.Convert(err)
 		switch st.Code() {
 		case codes.Unavailable, codes.DeadlineExceeded, codes.Internal, codes.Unknown:
@@ -94,8 +96,20 @@ func errorHandler(logger *slog.Logger) runtime.ErrorHandlerFunc {
 				err = maskedBackendError(st.Code())
 			}
 		}
+		if st.Code() == codes.Unauthenticated {
+			w = bearerChallenge{w}
+		}
 		runtime.DefaultHTTPErrorHandler(ctx, mux, m, w, r, err)
 	}
+}
+
+// bearerChallenge replaces the WWW-Authenticate header grpc-gateway fills
+// with the status message by an RFC 6750 challenge.
+type bearerChallenge struct{ http.ResponseWriter }
+
+func (b bearerChallenge) WriteHeader(code int) {
+	b.Header().Set("WWW-Authenticate", `Bearer realm="aim-platform"`)
+	b.ResponseWriter.WriteHeader(code)
 }
 
 // fromService reports whether a status came from one of our services, which

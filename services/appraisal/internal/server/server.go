@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"crypto/sha256"
+	"net/http"
 	"time"
 
 	"google.golang.org/protobuf/proto"
@@ -11,6 +12,7 @@ import (
 	appraisalv1 "github.com/aim-platform/aim/gen/aim/appraisal/v1"
 	"github.com/aim-platform/aim/platform/auth"
 	"github.com/aim-platform/aim/platform/errs"
+	"github.com/aim-platform/aim/platform/server"
 	pstore "github.com/aim-platform/aim/platform/store"
 	"github.com/aim-platform/aim/services/appraisal/internal/appraisal"
 	"github.com/aim-platform/aim/services/appraisal/internal/store"
@@ -60,30 +62,39 @@ func (s *Server) CreateAppraisal(ctx context.Context, req *appraisalv1.CreateApp
 		id = appraisal.NewID()
 	}
 	now := timestamppb.New(s.now())
-	a := &appraisalv1.Appraisal{
-		Name:               appraisal.Name(id),
-		DisplayName:        req.GetAppraisal().GetDisplayName(),
-		Type:               req.GetAppraisal().GetType(),
-		OrganizationalUnit: req.GetAppraisal().GetOrganizationalUnit(),
-		ModelVersion:       req.GetAppraisal().GetModelVersion(),
-		State:              appraisalv1.Appraisal_STATE_DRAFT,
-		CreateTime:         now,
-		UpdateTime:         now,
-	}
+	a := createInput(req)
+	a.Name = appraisal.Name(id)
+	a.State = appraisalv1.Appraisal_STATE_DRAFT
+	a.CreateTime, a.UpdateTime = now, now
 	a.Etag = pstore.ETag(a)
-	stored, _, err := s.store.Create(who.Tenant, id, req.GetRequestId(), fingerprint(req), a)
+	stored, replayed, err := s.store.Create(who.Tenant, id, req.GetRequestId(), fingerprint(req), a)
 	if err != nil {
 		return nil, err
+	}
+	if !replayed {
+		server.SetHTTPStatus(ctx, http.StatusCreated)
 	}
 	return &appraisalv1.CreateAppraisalResponse{Appraisal: stored}, nil
 }
 
-// fingerprint identifies a create request apart from its request_id, so a
-// request id reused for a different request is caught.
+// createInput returns the fields of a create request's appraisal that the
+// client may set; output-only fields are dropped.
+func createInput(req *appraisalv1.CreateAppraisalRequest) *appraisalv1.Appraisal {
+	in := req.GetAppraisal()
+	return &appraisalv1.Appraisal{
+		DisplayName:        in.GetDisplayName(),
+		Type:               in.GetType(),
+		OrganizationalUnit: in.GetOrganizationalUnit(),
+		ModelVersion:       in.GetModelVersion(),
+	}
+}
+
+// fingerprint identifies a create request by what the create uses, so a
+// request id reused for a different request is caught while a retry that
+// differs only in ignored output-only fields is not.
 func fingerprint(req *appraisalv1.CreateAppraisalRequest) []byte {
-	c := proto.CloneOf(req)
-	c.RequestId = ""
-	b, _ := proto.MarshalOptions{Deterministic: true}.Marshal(c)
+	used := &appraisalv1.CreateAppraisalRequest{AppraisalId: req.GetAppraisalId(), Appraisal: createInput(req)}
+	b, _ := proto.MarshalOptions{Deterministic: true}.Marshal(used)
 	sum := sha256.Sum256(b)
 	return sum[:]
 }
