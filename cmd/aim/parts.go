@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/aim-platform/aim/platform/auth"
 	"github.com/aim-platform/aim/platform/server"
 	pstore "github.com/aim-platform/aim/platform/store"
 	"github.com/aim-platform/aim/platform/telemetry"
@@ -62,6 +63,8 @@ var (
 type host struct {
 	logger  *slog.Logger
 	tel     *telemetry.Providers
+	authn   *auth.Authenticator
+	stores  map[string]*pstore.DB // by part name, for the backup endpoint
 	closers []func() error
 	group   *errgroup.Group
 	ctx     context.Context
@@ -104,6 +107,7 @@ func (h *host) openServices(cfg *serviceConfig, parts ...part) (*server.Server, 
 	if err != nil {
 		return nil, err
 	}
+	h.authn, h.stores = authn, map[string]*pstore.DB{}
 	srv, err := server.New(server.Config{ShutdownTimeout: cfg.ShutdownTimeout},
 		server.Deps{Logger: h.logger, Auth: authn, Telemetry: h.tel})
 	if err != nil {
@@ -115,6 +119,7 @@ func (h *host) openServices(cfg *serviceConfig, parts ...part) (*server.Server, 
 			return nil, err
 		}
 		h.defer_(svc.Close)
+		h.stores[p.name] = svc.DB()
 		svc.Register(srv)
 	}
 	return srv, nil
@@ -135,7 +140,11 @@ func (h *host) serveAdmin(ctx context.Context, addr string, shutdown time.Durati
 	if err != nil {
 		return "", err
 	}
-	h.serveHTTP(lis, server.AdminHandler(h.tel), shutdown)
+	var backups http.Handler
+	if len(h.stores) > 0 {
+		backups = server.BackupHandler(h.authn, h.logger, h.stores)
+	}
+	h.serveHTTP(lis, server.AdminHandler(h.tel, backups), shutdown)
 	return lis.Addr().String(), nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -222,4 +223,17 @@ func (a *Authenticator) VerifyAPIKey(key string) (Identity, error) {
 		Roles:   slices.Clone(k.roles),
 		Via:     ViaAPIKey,
 	}, nil
+}
+
+// AuthenticateHTTP checks the credentials of a plain HTTP request (the admin
+// endpoints), with the same rules as Authenticate.
+func (a *Authenticator) AuthenticateHTTP(r *http.Request) (Identity, error) {
+	md := metadata.MD{}
+	for _, v := range r.Header.Values("Authorization") {
+		md.Append(authorizationKey, v)
+	}
+	for _, v := range r.Header.Values("X-Api-Key") {
+		md.Append(apiKeyKey, v)
+	}
+	return a.Authenticate(metadata.NewIncomingContext(r.Context(), md))
 }

@@ -165,10 +165,14 @@ func ServeHTTP(ctx context.Context, lis net.Listener, handler http.Handler, time
 	return err
 }
 
-// AdminHandler serves /metrics from the telemetry registry.
-func AdminHandler(t *telemetry.Providers) http.Handler {
+// AdminHandler serves the admin listener: /metrics from the telemetry
+// registry, /healthz, and, when backups is not nil, /backup/{service}.
+func AdminHandler(t *telemetry.Providers, backups http.Handler) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", t.MetricsHandler())
+	if backups != nil {
+		mux.Handle("GET /backup/", backups)
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
