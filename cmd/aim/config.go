@@ -50,6 +50,9 @@ type serviceConfig struct {
 	APIKeys         string
 	LockTimeout     time.Duration
 	ShutdownTimeout time.Duration
+	// ModelAddr is where the services that call the model catalog find it;
+	// in aim serve, the process's own gRPC listener.
+	ModelAddr string
 }
 
 func (c *serviceConfig) addFlags(fs *pflag.FlagSet) {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -106,6 +107,68 @@ func TestServe(t *testing.T) {
 		}
 	})
 
+	t.Run("model catalog", func(t *testing.T) {
+		v := base + "/v1/models/cmmi-aim/versions/3.0-sample"
+		code, body := httpDo(t, "GET", v+"/practiceAreas?pageSize=50", token, "")
+		if areas, _ := body["practiceAreas"].([]any); code != 200 || len(areas) != 31 || body["nextPageToken"] != "" {
+			t.Fatalf("list practice areas: %d, %d areas", code, len(areas))
+		}
+		code, body = httpDo(t, "GET", v+"/practiceAreas/-/practices/RISK-3.1", token, "")
+		if code != 200 || body["name"] != "models/cmmi-aim/versions/3.0-sample/practiceAreas/RSK/practices/RSK-3.1" {
+			t.Fatalf("get RISK-3.1: %d %v", code, body["name"])
+		}
+		code, body = httpDo(t, "GET", v+"/practiceAreas/-/practices?filter="+url.QueryEscape(`domain = "data" AND has_ai_context = true`), token, "")
+		practices, _ := body["practices"].([]any)
+		if code != 200 || len(practices) == 0 {
+			t.Fatalf("filter practices: %d %v", code, body)
+		}
+		for _, p := range practices {
+			p := p.(map[string]any)
+			area := p["practiceArea"].(string)
+			if ai, _ := p["aiContext"].([]any); len(ai) == 0 || !(strings.HasSuffix(area, "/DM") || strings.HasSuffix(area, "/DQ")) {
+				t.Errorf("filtered practice %v is not a Data practice with AI context", p["name"])
+			}
+		}
+		code, body = httpDo(t, "GET", v+"/practices:search?pageSize=5&query="+url.QueryEscape("bias in training data"), token, "")
+		results, _ := body["results"].([]any)
+		if code != 200 || len(results) != 5 {
+			t.Fatalf("search: %d %v", code, body)
+		}
+		for i, r := range results {
+			p := r.(map[string]any)["practice"].(map[string]any)
+			if ai, _ := p["aiContext"].([]any); len(ai) == 0 {
+				t.Errorf("search result %d (%v) has no AI context", i, p["name"])
+			}
+		}
+
+		m := base + "/v1/models/acme-ai"
+		code, body = httpDo(t, "POST", m+"/versions:import", token, readTestdata(t, "acme-bundle-3-errors.json"))
+		details := fmt.Sprint(body["details"])
+		for _, path := range []string{"bundle.practices[2].id", "bundle.practices[3].practice_area", "bundle.practices[4].level"} {
+			if code != http.StatusBadRequest || !strings.Contains(details, path) {
+				t.Errorf("import with three errors: %d; want 400 naming %s in %s", code, path, details)
+			}
+		}
+		if code, _ := httpDo(t, "GET", m+"/versions/1.0", token, ""); code != http.StatusNotFound {
+			t.Fatalf("a refused import wrote a version: %d", code)
+		}
+		if code, body = httpDo(t, "POST", m+"/versions:import", token, readTestdata(t, "acme-bundle.json")); code != http.StatusCreated {
+			t.Fatalf("import: %d %v", code, body)
+		}
+		code, body = httpDo(t, "POST", m+"/versions/1.0:publish", token, "{}")
+		if code != 200 || body["state"] != "STATE_PUBLISHED" || !strings.HasPrefix(fmt.Sprint(body["digest"]), "sha256:") {
+			t.Fatalf("publish: %d %v", code, body)
+		}
+		code, body = httpDo(t, "GET", m+"/versions/1.0:diff?otherVersion="+url.QueryEscape("models/cmmi-aim/versions/3.0-sample"), token, "")
+		if added, _ := body["addedAiContext"].([]any); code != 200 || len(added) != 1 {
+			t.Fatalf("diff: %d %v", code, body)
+		}
+		other := runToken(t, dataDir, "globex", "viewer")
+		if code, _ := httpDo(t, "GET", m+"/versions/1.0", other, ""); code != http.StatusNotFound {
+			t.Fatalf("another tenant reads the import: %d", code)
+		}
+	})
+
 	t.Run("grpc reflection", func(t *testing.T) {
 		stream, err := reflectionpb.NewServerReflectionClient(dialGRPC(t, grpcAddr)).ServerReflectionInfo(t.Context())
 		if err != nil {
@@ -195,6 +258,16 @@ func TestSplitModeReadiness(t *testing.T) {
 	back := time.Now()
 	eventually(t, 10*time.Second, "/readyz 200 after the model service returned", func() bool { return ready() == 200 })
 	t.Logf("readyz back to 200 %s after the restart", time.Since(back).Round(time.Millisecond))
+}
+
+// readTestdata returns a file of testdata/ as a string.
+func readTestdata(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
 
 // dialGRPC connects to addr and closes the connection when the test ends.

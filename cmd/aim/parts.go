@@ -31,29 +31,32 @@ type service interface {
 type part struct {
 	name  string // the subcommand
 	short string
-	open  func(cfg *serviceConfig, logger *slog.Logger) (service, error)
+	open  func(cfg *serviceConfig, h *host) (service, error)
+	// needsModel is true for parts that call the model catalog.
+	needsModel bool
 }
 
 var (
 	modelPart = part{
 		name:  "model",
 		short: "Run the model catalog service alone",
-		open: func(cfg *serviceConfig, logger *slog.Logger) (service, error) {
-			return model.Open(model.Config{DataDir: cfg.DataDir, LockTimeout: cfg.LockTimeout}, logger)
+		open: func(cfg *serviceConfig, h *host) (service, error) {
+			return model.Open(model.Config{DataDir: cfg.DataDir, LockTimeout: cfg.LockTimeout}, h.logger)
 		},
 	}
 	appraisalPart = part{
 		name:  "appraisal",
 		short: "Run the appraisal service alone",
-		open: func(cfg *serviceConfig, _ *slog.Logger) (service, error) {
-			return appraisal.Open(appraisal.Config{DataDir: cfg.DataDir, LockTimeout: cfg.LockTimeout})
+		open: func(cfg *serviceConfig, h *host) (service, error) {
+			return appraisal.Open(appraisal.Config{DataDir: cfg.DataDir, LockTimeout: cfg.LockTimeout, ModelAddr: cfg.ModelAddr}, h.tel)
 		},
+		needsModel: true,
 	}
 	crosswalkPart = part{
 		name:  "crosswalk",
 		short: "Run the crosswalk service alone",
-		open: func(cfg *serviceConfig, logger *slog.Logger) (service, error) {
-			return crosswalk.Open(crosswalk.Config{DataDir: cfg.DataDir, LockTimeout: cfg.LockTimeout}, logger)
+		open: func(cfg *serviceConfig, h *host) (service, error) {
+			return crosswalk.Open(crosswalk.Config{DataDir: cfg.DataDir, LockTimeout: cfg.LockTimeout}, h.logger)
 		},
 	}
 )
@@ -114,7 +117,7 @@ func (h *host) openServices(cfg *serviceConfig, parts ...part) (*server.Server, 
 		return nil, err
 	}
 	for _, p := range parts {
-		svc, err := p.open(cfg, h.logger)
+		svc, err := p.open(cfg, h)
 		if err != nil {
 			return nil, err
 		}
@@ -168,6 +171,9 @@ func newServiceCommand(p part) *cobra.Command {
 		},
 	}
 	cfg.addFlags(cmd.Flags())
+	if p.needsModel {
+		cmd.Flags().StringVar(&cfg.ModelAddr, "model-addr", defaultGRPCAddr, "gRPC address of the model catalog service")
+	}
 	return cmd
 }
 
@@ -178,12 +184,13 @@ func runPart(ctx context.Context, cfg *serviceConfig, p part) (err error) {
 	}
 	defer func() { err = errors.Join(err, h.close()) }()
 	h.logger.Info("starting", append([]any{slog.String("part", p.name)}, cfg.logAttrs()...)...)
-	srv, err := h.openServices(cfg, p)
+	lis, err := listen(ctx, "--grpc-addr", cfg.GRPCAddr)
 	if err != nil {
 		return err
 	}
-	lis, err := listen(ctx, "--grpc-addr", cfg.GRPCAddr)
+	srv, err := h.openServices(cfg, p)
 	if err != nil {
+		_ = lis.Close()
 		return err
 	}
 	h.serveGRPC(srv, lis)

@@ -66,12 +66,16 @@ func runServe(ctx context.Context, cfg *serveConfig, out io.Writer) (err error) 
 	defer func() { err = errors.Join(err, h.close()) }()
 	h.logger.Info("starting", append(cfg.logAttrs(), slog.String("http_addr", cfg.HTTPAddr))...)
 
-	srv, err := h.openServices(&cfg.serviceConfig, modelPart, appraisalPart, crosswalkPart)
+	grpcLis, err := listen(ctx, "--grpc-addr", cfg.GRPCAddr)
 	if err != nil {
 		return err
 	}
-	grpcLis, err := listen(ctx, "--grpc-addr", cfg.GRPCAddr)
+	// The services that call the catalog do so through this listener, like
+	// any client, even in one process.
+	cfg.ModelAddr = grpcLis.Addr().String()
+	srv, err := h.openServices(&cfg.serviceConfig, modelPart, appraisalPart, crosswalkPart)
 	if err != nil {
+		_ = grpcLis.Close()
 		return err
 	}
 	h.serveGRPC(srv, grpcLis)

@@ -27,14 +27,15 @@ func GetVisible(tx *bbolt.Tx, tenant, collection string, key []byte, m proto.Mes
 }
 
 // ScanVisible is ScanPage over the union of the tenant's and the shared
-// collection, in key order: two cursors merged, each started with a Seek, so
-// a page costs the same however large the store is.
-func ScanVisible(tx *bbolt.Tx, tenant, collection string, after []byte, limit int, fn func(k, v []byte) (bool, error)) (last []byte, more bool, err error) {
+// collection, in key order, limited to keys with prefix (nil for all): two
+// cursors merged, each started with a Seek, so a page costs the same however
+// large the store is.
+func ScanVisible(tx *bbolt.Tx, tenant, collection string, prefix, after []byte, limit int, fn func(k, v []byte) (bool, error)) (last []byte, more bool, err error) {
 	if tenant == SharedTenant {
-		return ScanPage(TenantBucket(tx, tenant, collection), nil, after, limit, fn)
+		return ScanPage(TenantBucket(tx, tenant, collection), prefix, after, limit, fn)
 	}
-	own := newSeeker(TenantBucket(tx, tenant, collection), after)
-	shared := newSeeker(TenantBucket(tx, SharedTenant, collection), after)
+	own := newSeeker(TenantBucket(tx, tenant, collection), prefix, after)
+	shared := newSeeker(TenantBucket(tx, SharedTenant, collection), prefix, after)
 	included := 0
 	for {
 		k, v := own.key, own.val
@@ -72,39 +73,48 @@ func ScanVisible(tx *bbolt.Tx, tenant, collection string, after []byte, limit in
 	}
 }
 
-// seeker walks one bucket from just after a key; a nil bucket is empty.
+// seeker walks the keys with a prefix of one bucket from just after a key;
+// a nil bucket is empty.
 type seeker struct {
 	c        *bbolt.Cursor
+	prefix   []byte
 	key, val []byte
 }
 
-func newSeeker(b *bbolt.Bucket, after []byte) *seeker {
-	s := &seeker{}
+func newSeeker(b *bbolt.Bucket, prefix, after []byte) *seeker {
+	s := &seeker{prefix: prefix}
 	if b == nil {
 		return s
 	}
 	s.c = b.Cursor()
-	if after == nil {
-		s.key, s.val = s.c.First()
-	} else {
+	switch {
+	case after != nil && bytes.Compare(after, prefix) >= 0:
 		s.key, s.val = s.c.Seek(after)
 		if bytes.Equal(s.key, after) {
 			s.key, s.val = s.c.Next()
 		}
+	case prefix != nil:
+		s.key, s.val = s.c.Seek(prefix)
+	default:
+		s.key, s.val = s.c.First()
 	}
-	s.skipBuckets()
+	s.settle()
 	return s
 }
 
 func (s *seeker) next() {
 	s.key, s.val = s.c.Next()
-	s.skipBuckets()
+	s.settle()
 }
 
-// skipBuckets steps over nested buckets, whose value is nil.
-func (s *seeker) skipBuckets() {
+// settle steps over nested buckets, whose value is nil, and ends the walk
+// past the prefix.
+func (s *seeker) settle() {
 	for s.key != nil && s.val == nil {
 		s.key, s.val = s.c.Next()
+	}
+	if s.key != nil && !bytes.HasPrefix(s.key, s.prefix) {
+		s.key, s.val = nil, nil
 	}
 }
 

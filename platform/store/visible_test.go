@@ -68,7 +68,7 @@ func TestScanVisible(t *testing.T) {
 			var more bool
 			err := db.View(func(tx *bbolt.Tx) error {
 				var err error
-				last, more, err = ScanVisible(tx, "acme", "things", after, size, func(k, v []byte) (bool, error) {
+				last, more, err = ScanVisible(tx, "acme", "things", nil, after, size, func(k, v []byte) (bool, error) {
 					w := &wrapperspb.StringValue{}
 					if err := UnmarshalProto(v, w); err != nil {
 						return false, err
@@ -94,11 +94,27 @@ func TestScanVisible(t *testing.T) {
 	// A tenant with nothing of its own sees the shared keys only.
 	var n int
 	err = db.View(func(tx *bbolt.Tx) error {
-		_, _, err := ScanVisible(tx, "newcomer", "things", nil, 100, func(_, _ []byte) (bool, error) { n++; return true, nil })
+		_, _, err := ScanVisible(tx, "newcomer", "things", nil, nil, 100, func(_, _ []byte) (bool, error) { n++; return true, nil })
 		return err
 	})
 	if err != nil || n != 20 {
 		t.Fatalf("newcomer sees %d, %v; want 20 shared", n, err)
+	}
+
+	// A prefix bounds the walk: k01x is k010..k019.
+	var inRange []string
+	err = db.View(func(tx *bbolt.Tx) error {
+		_, more, err := ScanVisible(tx, "acme", "things", []byte("k01"), []byte("k012"), 10, func(k, _ []byte) (bool, error) {
+			inRange = append(inRange, string(k))
+			return true, nil
+		})
+		if more {
+			t.Error("more after the last key of the prefix range")
+		}
+		return err
+	})
+	if err != nil || !slices.Equal(inRange, []string{"k013", "k014", "k015", "k016", "k017", "k018", "k019"}) {
+		t.Fatalf("prefix scan = %v, %v", inRange, err)
 	}
 
 	m := &wrapperspb.StringValue{}

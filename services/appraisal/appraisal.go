@@ -4,13 +4,18 @@
 package appraisal
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
 	"time"
 
+	"google.golang.org/grpc"
+
 	appraisalv1 "github.com/aim-platform/aim/gen/aim/appraisal/v1"
+	"github.com/aim-platform/aim/platform/client"
 	"github.com/aim-platform/aim/platform/server"
 	pstore "github.com/aim-platform/aim/platform/store"
+	"github.com/aim-platform/aim/platform/telemetry"
 	aserver "github.com/aim-platform/aim/services/appraisal/internal/server"
 	"github.com/aim-platform/aim/services/appraisal/internal/store"
 )
@@ -27,15 +32,23 @@ type Config struct {
 	DataDir string
 	// LockTimeout bounds the wait for the store's file lock.
 	LockTimeout time.Duration
+	// ModelAddr is the gRPC address of the model catalog service, which
+	// planning reads the scope from (with the caller's credentials).
+	ModelAddr string
 }
 
 // Service is an open appraisal service.
 type Service struct {
-	store *store.Store
+	store  *store.Store
+	conn   *grpc.ClientConn
+	server *aserver.Server
 }
 
-// Open opens the store.
-func Open(cfg Config) (*Service, error) {
+// Open opens the store and a (lazy) connection to the model catalog.
+func Open(cfg Config, tel *telemetry.Providers) (*Service, error) {
+	if cfg.ModelAddr == "" {
+		return nil, fmt.Errorf("appraisal: the model catalog's address is required")
+	}
 	scfg := pstore.DefaultConfig(filepath.Join(cfg.DataDir, StoreFile))
 	if cfg.LockTimeout > 0 {
 		scfg.LockTimeout = cfg.LockTimeout
@@ -44,17 +57,25 @@ func Open(cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("appraisal store: %w", err)
 	}
-	return &Service{store: st}, nil
+	conn, err := client.Dial(cfg.ModelAddr, client.Options{Telemetry: tel, ForwardCredentials: true})
+	if err != nil {
+		_ = st.Close()
+		return nil, err
+	}
+	return &Service{store: st, conn: conn, server: aserver.New(st, aserver.NewCatalog(conn))}, nil
 }
 
 // Register adds the service to srv and marks it serving.
 func (s *Service) Register(srv *server.Server) {
-	srv.Register(&appraisalv1.AppraisalService_ServiceDesc, aserver.New(s.store))
+	srv.Register(&appraisalv1.AppraisalService_ServiceDesc, s.server)
 	srv.SetServing(ServiceName)
 }
 
 // DB returns the service's store, for backups.
 func (s *Service) DB() *pstore.DB { return s.store.DB() }
 
-// Close closes the store.
-func (s *Service) Close() error { return s.store.Close() }
+// Close ends watch streams, the catalog connection and the store.
+func (s *Service) Close() error {
+	s.server.Close()
+	return errors.Join(s.conn.Close(), s.store.Close())
+}

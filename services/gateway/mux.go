@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"google.golang.org/genproto/googleapis/api/httpbody"
 	_ "google.golang.org/genproto/googleapis/rpc/errdetails" // error details must resolve when statuses are written as JSON
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -65,12 +66,23 @@ func httpCode(ctx context.Context, w http.ResponseWriter, _ proto.Message) error
 	return nil
 }
 
+// bodyContentType gives a response whose REST body is a google.api.HttpBody
+// field (response_body: "body") that body's content type: grpc-gateway
+// writes the bytes but takes the type from the whole message.
+func bodyContentType(_ context.Context, w http.ResponseWriter, m proto.Message) error {
+	if b, ok := m.(interface{ GetBody() *httpbody.HttpBody }); ok && b.GetBody().GetContentType() != "" {
+		w.Header().Set("Content-Type", b.GetBody().GetContentType())
+	}
+	return nil
+}
+
 func newServeMux(logger *slog.Logger) *runtime.ServeMux {
 	return runtime.NewServeMux(
 		runtime.WithMarshalerOption(runtime.MIMEWildcard, marshaler()),
 		runtime.WithIncomingHeaderMatcher(incomingHeaders),
 		runtime.WithOutgoingHeaderMatcher(outgoingHeaders),
 		runtime.WithOutgoingTrailerMatcher(outgoingHeaders),
+		runtime.WithForwardResponseOption(bodyContentType),
 		runtime.WithForwardResponseOption(httpCode),
 		runtime.WithUnescapingMode(runtime.UnescapingModeAllExceptReserved),
 		runtime.WithDisableHTTPMethodOverride(),

@@ -4,6 +4,7 @@
 package model
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"path/filepath"
@@ -32,7 +33,8 @@ type Config struct {
 
 // Service is an open model catalog.
 type Service struct {
-	store *store.Store
+	store  *store.Store
+	server *mserver.Server
 }
 
 // Open opens the store and installs the default content it lacks.
@@ -45,25 +47,30 @@ func Open(cfg Config, logger *slog.Logger) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("model store: %w", err)
 	}
-	n, err := st.InstallDefaults(time.Now())
-	if err != nil {
+	if err := installDefaults(st, logger); err != nil {
 		_ = st.Close()
 		return nil, fmt.Errorf("model store: install defaults: %w", err)
 	}
+	return &Service{store: st, server: mserver.New(st)}, nil
+}
+
+// installDefaults installs the embedded sample model unless it is there.
+func installDefaults(st *store.Store, logger *slog.Logger) error {
+	n, err := st.InstallDefaults(time.Now())
 	if n > 0 {
-		logger.Info("installed default models", slog.Int("count", n))
+		logger.Info("installed the default model version")
 	}
-	return &Service{store: st}, nil
+	return err
 }
 
 // Register adds the service to srv and marks it serving.
 func (s *Service) Register(srv *server.Server) {
-	srv.Register(&modelv1.ModelCatalogService_ServiceDesc, mserver.New(s.store))
+	srv.Register(&modelv1.ModelCatalogService_ServiceDesc, s.server)
 	srv.SetServing(ServiceName)
 }
 
 // DB returns the service's store, for backups.
 func (s *Service) DB() *pstore.DB { return s.store.DB() }
 
-// Close closes the store.
-func (s *Service) Close() error { return s.store.Close() }
+// Close releases the search indexes and closes the store.
+func (s *Service) Close() error { return errors.Join(s.server.Close(), s.store.Close()) }

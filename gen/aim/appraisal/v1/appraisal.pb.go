@@ -8,6 +8,7 @@ package appraisalv1
 
 import (
 	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
+	v1 "github.com/aim-platform/aim/gen/aim/model/v1"
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
@@ -173,7 +174,8 @@ type Appraisal struct {
 	// The organizational unit appraised, in the organization's own words.
 	OrganizationalUnit string `protobuf:"bytes,4,opt,name=organizational_unit,json=organizationalUnit,proto3" json:"organizational_unit,omitempty"`
 	// The model version the appraisal is pinned to,
-	// `models/{model}/versions/{version}`. Empty until the appraisal is scoped.
+	// `models/{model}/versions/{version}`: the view's version, pinned when the
+	// appraisal is planned.
 	ModelVersion string `protobuf:"bytes,5,opt,name=model_version,json=modelVersion,proto3" json:"model_version,omitempty"`
 	// Where the appraisal is in its life cycle.
 	State Appraisal_State `protobuf:"varint,6,opt,name=state,proto3,enum=aim.appraisal.v1.Appraisal_State" json:"state,omitempty"`
@@ -183,7 +185,35 @@ type Appraisal struct {
 	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
 	// A checksum of the appraisal's current content, for optimistic
 	// concurrency (AIP-154).
-	Etag          string `protobuf:"bytes,9,opt,name=etag,proto3" json:"etag,omitempty"`
+	Etag string `protobuf:"bytes,9,opt,name=etag,proto3" json:"etag,omitempty"`
+	// The view that scopes the appraisal,
+	// `models/{model}/versions/{version}/views/{view}`. Required to plan.
+	View string `protobuf:"bytes,10,opt,name=view,proto3" json:"view,omitempty"`
+	// The maturity level the appraisal aims at, 2–5; 0 appraises a capability
+	// profile (capability_profile) instead.
+	TargetMaturityLevel int32 `protobuf:"varint,11,opt,name=target_maturity_level,json=targetMaturityLevel,proto3" json:"target_maturity_level,omitempty"`
+	// Practice areas and the capability level targeted for each, when the
+	// appraisal targets a capability profile rather than a maturity level.
+	CapabilityProfile []*v1.PracticeAreaLevel `protobuf:"bytes,12,rep,name=capability_profile,json=capabilityProfile,proto3" json:"capability_profile,omitempty"`
+	// The AI usage scenarios in scope. Empty means none: the appraisal does
+	// not cover AI context.
+	AiUsageScenarios []v1.AiUsageScenario `protobuf:"varint,13,rep,packed,name=ai_usage_scenarios,json=aiUsageScenarios,proto3,enum=aim.model.v1.AiUsageScenario" json:"ai_usage_scenarios,omitempty"`
+	// For a SUSTAINMENT or ACTION_PLAN_REASSESSMENT: the earlier appraisal it
+	// builds on, `appraisals/{appraisal}`, of the same tenant.
+	PreviousAppraisal string `protobuf:"bytes,14,opt,name=previous_appraisal,json=previousAppraisal,proto3" json:"previous_appraisal,omitempty"`
+	// How many practices the appraisal covers; set when it is planned.
+	ScopedPracticeCount int32 `protobuf:"varint,15,opt,name=scoped_practice_count,json=scopedPracticeCount,proto3" json:"scoped_practice_count,omitempty"`
+	// The maturity level rated; set when the appraisal is RATED (0 when it
+	// targets a capability profile or when no level was reached).
+	MaturityLevel int32 `protobuf:"varint,16,opt,name=maturity_level,json=maturityLevel,proto3" json:"maturity_level,omitempty"`
+	// Whether the result is a rating of record (not for EVALUATION).
+	RatingOfRecord bool `protobuf:"varint,17,opt,name=rating_of_record,json=ratingOfRecord,proto3" json:"rating_of_record,omitempty"`
+	// When a rating of record expires; set when RATED.
+	ExpireTime *timestamppb.Timestamp `protobuf:"bytes,18,opt,name=expire_time,json=expireTime,proto3" json:"expire_time,omitempty"`
+	// When the appraisal was rated.
+	RateTime *timestamppb.Timestamp `protobuf:"bytes,19,opt,name=rate_time,json=rateTime,proto3" json:"rate_time,omitempty"`
+	// When the results were reported.
+	ReportTime    *timestamppb.Timestamp `protobuf:"bytes,20,opt,name=report_time,json=reportTime,proto3" json:"report_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -281,23 +311,115 @@ func (x *Appraisal) GetEtag() string {
 	return ""
 }
 
+func (x *Appraisal) GetView() string {
+	if x != nil {
+		return x.View
+	}
+	return ""
+}
+
+func (x *Appraisal) GetTargetMaturityLevel() int32 {
+	if x != nil {
+		return x.TargetMaturityLevel
+	}
+	return 0
+}
+
+func (x *Appraisal) GetCapabilityProfile() []*v1.PracticeAreaLevel {
+	if x != nil {
+		return x.CapabilityProfile
+	}
+	return nil
+}
+
+func (x *Appraisal) GetAiUsageScenarios() []v1.AiUsageScenario {
+	if x != nil {
+		return x.AiUsageScenarios
+	}
+	return nil
+}
+
+func (x *Appraisal) GetPreviousAppraisal() string {
+	if x != nil {
+		return x.PreviousAppraisal
+	}
+	return ""
+}
+
+func (x *Appraisal) GetScopedPracticeCount() int32 {
+	if x != nil {
+		return x.ScopedPracticeCount
+	}
+	return 0
+}
+
+func (x *Appraisal) GetMaturityLevel() int32 {
+	if x != nil {
+		return x.MaturityLevel
+	}
+	return 0
+}
+
+func (x *Appraisal) GetRatingOfRecord() bool {
+	if x != nil {
+		return x.RatingOfRecord
+	}
+	return false
+}
+
+func (x *Appraisal) GetExpireTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ExpireTime
+	}
+	return nil
+}
+
+func (x *Appraisal) GetRateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RateTime
+	}
+	return nil
+}
+
+func (x *Appraisal) GetReportTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ReportTime
+	}
+	return nil
+}
+
 var File_aim_appraisal_v1_appraisal_proto protoreflect.FileDescriptor
 
 const file_aim_appraisal_v1_appraisal_proto_rawDesc = "" +
 	"\n" +
-	" aim/appraisal/v1/appraisal.proto\x12\x10aim.appraisal.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe8\x05\n" +
+	" aim/appraisal/v1/appraisal.proto\x12\x10aim.appraisal.v1\x1a\x1aaim/model/v1/content.proto\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa2\f\n" +
 	"\tAppraisal\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x120\n" +
 	"\fdisplay_name\x18\x02 \x01(\tB\r\xe0A\x02\xbaH\ar\x05\x10\x01\x18\xc8\x01R\vdisplayName\x12B\n" +
 	"\x04type\x18\x03 \x01(\x0e2\x1f.aim.appraisal.v1.AppraisalTypeB\r\xe0A\x02\xbaH\a\x82\x01\x04\x10\x01 \x00R\x04type\x12>\n" +
-	"\x13organizational_unit\x18\x04 \x01(\tB\r\xe0A\x02\xbaH\ar\x05\x10\x01\x18\xc8\x01R\x12organizationalUnit\x120\n" +
-	"\rmodel_version\x18\x05 \x01(\tB\v\xe0A\x01\xbaH\x05r\x03\x18\xc8\x01R\fmodelVersion\x12<\n" +
+	"\x13organizational_unit\x18\x04 \x01(\tB\r\xe0A\x02\xbaH\ar\x05\x10\x01\x18\xc8\x01R\x12organizationalUnit\x12(\n" +
+	"\rmodel_version\x18\x05 \x01(\tB\x03\xe0A\x03R\fmodelVersion\x12<\n" +
 	"\x05state\x18\x06 \x01(\x0e2!.aim.appraisal.v1.Appraisal.StateB\x03\xe0A\x03R\x05state\x12@\n" +
 	"\vcreate_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"createTime\x12@\n" +
 	"\vupdate_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"updateTime\x12\x17\n" +
-	"\x04etag\x18\t \x01(\tB\x03\xe0A\x03R\x04etag\"\xa4\x01\n" +
+	"\x04etag\x18\t \x01(\tB\x03\xe0A\x03R\x04etag\x12~\n" +
+	"\x04view\x18\n" +
+	" \x01(\tBj\xe0A\x01\xbaHdrb2`^(models/[a-z0-9][a-z0-9-]{0,62}/versions/[a-z0-9][a-z0-9.-]{0,62}/views/[a-z][a-z0-9-]{0,62})?$R\x04view\x12F\n" +
+	"\x15target_maturity_level\x18\v \x01(\x05B\x12\xe0A\x01\xbaH\f\x1a\n" +
+	"0\x000\x020\x030\x040\x05R\x13targetMaturityLevel\x12[\n" +
+	"\x12capability_profile\x18\f \x03(\v2\x1f.aim.model.v1.PracticeAreaLevelB\v\xe0A\x01\xbaH\x05\x92\x01\x02\x10dR\x11capabilityProfile\x12c\n" +
+	"\x12ai_usage_scenarios\x18\r \x03(\x0e2\x1d.aim.model.v1.AiUsageScenarioB\x16\xe0A\x01\xbaH\x10\x92\x01\r\x10\x03\x18\x01\"\a\x82\x01\x04\x10\x01 \x00R\x10aiUsageScenarios\x12`\n" +
+	"\x12previous_appraisal\x18\x0e \x01(\tB1\xe0A\x01\xbaH+r)2'^(appraisals/[a-z0-9][a-z0-9-]{0,62})?$R\x11previousAppraisal\x127\n" +
+	"\x15scoped_practice_count\x18\x0f \x01(\x05B\x03\xe0A\x03R\x13scopedPracticeCount\x12*\n" +
+	"\x0ematurity_level\x18\x10 \x01(\x05B\x03\xe0A\x03R\rmaturityLevel\x12-\n" +
+	"\x10rating_of_record\x18\x11 \x01(\bB\x03\xe0A\x03R\x0eratingOfRecord\x12@\n" +
+	"\vexpire_time\x18\x12 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"expireTime\x12<\n" +
+	"\trate_time\x18\x13 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\brateTime\x12@\n" +
+	"\vreport_time\x18\x14 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"reportTime\"\xa4\x01\n" +
 	"\x05State\x12\x15\n" +
 	"\x11STATE_UNSPECIFIED\x10\x00\x12\x0f\n" +
 	"\vSTATE_DRAFT\x10\x01\x12\x11\n" +
@@ -335,17 +457,24 @@ var file_aim_appraisal_v1_appraisal_proto_goTypes = []any{
 	(Appraisal_State)(0),          // 1: aim.appraisal.v1.Appraisal.State
 	(*Appraisal)(nil),             // 2: aim.appraisal.v1.Appraisal
 	(*timestamppb.Timestamp)(nil), // 3: google.protobuf.Timestamp
+	(*v1.PracticeAreaLevel)(nil),  // 4: aim.model.v1.PracticeAreaLevel
+	(v1.AiUsageScenario)(0),       // 5: aim.model.v1.AiUsageScenario
 }
 var file_aim_appraisal_v1_appraisal_proto_depIdxs = []int32{
 	0, // 0: aim.appraisal.v1.Appraisal.type:type_name -> aim.appraisal.v1.AppraisalType
 	1, // 1: aim.appraisal.v1.Appraisal.state:type_name -> aim.appraisal.v1.Appraisal.State
 	3, // 2: aim.appraisal.v1.Appraisal.create_time:type_name -> google.protobuf.Timestamp
 	3, // 3: aim.appraisal.v1.Appraisal.update_time:type_name -> google.protobuf.Timestamp
-	4, // [4:4] is the sub-list for method output_type
-	4, // [4:4] is the sub-list for method input_type
-	4, // [4:4] is the sub-list for extension type_name
-	4, // [4:4] is the sub-list for extension extendee
-	0, // [0:4] is the sub-list for field type_name
+	4, // 4: aim.appraisal.v1.Appraisal.capability_profile:type_name -> aim.model.v1.PracticeAreaLevel
+	5, // 5: aim.appraisal.v1.Appraisal.ai_usage_scenarios:type_name -> aim.model.v1.AiUsageScenario
+	3, // 6: aim.appraisal.v1.Appraisal.expire_time:type_name -> google.protobuf.Timestamp
+	3, // 7: aim.appraisal.v1.Appraisal.rate_time:type_name -> google.protobuf.Timestamp
+	3, // 8: aim.appraisal.v1.Appraisal.report_time:type_name -> google.protobuf.Timestamp
+	9, // [9:9] is the sub-list for method output_type
+	9, // [9:9] is the sub-list for method input_type
+	9, // [9:9] is the sub-list for extension type_name
+	9, // [9:9] is the sub-list for extension extendee
+	0, // [0:9] is the sub-list for field type_name
 }
 
 func init() { file_aim_appraisal_v1_appraisal_proto_init() }

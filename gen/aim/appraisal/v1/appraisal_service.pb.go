@@ -9,8 +9,10 @@ package appraisalv1
 import (
 	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
 	_ "google.golang.org/genproto/googleapis/api/annotations"
+	httpbody "google.golang.org/genproto/googleapis/api/httpbody"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	fieldmaskpb "google.golang.org/protobuf/types/known/fieldmaskpb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -22,6 +24,124 @@ const (
 	// Verify that runtime/protoimpl is sufficiently up-to-date.
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
+
+// The report formats.
+type GetAppraisalReportRequest_Format int32
+
+const (
+	// The default: JSON.
+	GetAppraisalReportRequest_FORMAT_UNSPECIFIED GetAppraisalReportRequest_Format = 0
+	// JSON: the appraisal, its team, instances, findings and ratings.
+	GetAppraisalReportRequest_FORMAT_JSON GetAppraisalReportRequest_Format = 1
+	// A self-contained HTML page with a heat map.
+	GetAppraisalReportRequest_FORMAT_HTML GetAppraisalReportRequest_Format = 2
+)
+
+// Enum value maps for GetAppraisalReportRequest_Format.
+var (
+	GetAppraisalReportRequest_Format_name = map[int32]string{
+		0: "FORMAT_UNSPECIFIED",
+		1: "FORMAT_JSON",
+		2: "FORMAT_HTML",
+	}
+	GetAppraisalReportRequest_Format_value = map[string]int32{
+		"FORMAT_UNSPECIFIED": 0,
+		"FORMAT_JSON":        1,
+		"FORMAT_HTML":        2,
+	}
+)
+
+func (x GetAppraisalReportRequest_Format) Enum() *GetAppraisalReportRequest_Format {
+	p := new(GetAppraisalReportRequest_Format)
+	*p = x
+	return p
+}
+
+func (x GetAppraisalReportRequest_Format) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (GetAppraisalReportRequest_Format) Descriptor() protoreflect.EnumDescriptor {
+	return file_aim_appraisal_v1_appraisal_service_proto_enumTypes[0].Descriptor()
+}
+
+func (GetAppraisalReportRequest_Format) Type() protoreflect.EnumType {
+	return &file_aim_appraisal_v1_appraisal_service_proto_enumTypes[0]
+}
+
+func (x GetAppraisalReportRequest_Format) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use GetAppraisalReportRequest_Format.Descriptor instead.
+func (GetAppraisalReportRequest_Format) EnumDescriptor() ([]byte, []int) {
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{70, 0}
+}
+
+// Directions of change.
+type Comparison_Change int32
+
+const (
+	// Not set.
+	Comparison_CHANGE_UNSPECIFIED Comparison_Change = 0
+	// Higher than before.
+	Comparison_CHANGE_IMPROVED Comparison_Change = 1
+	// Lower than before.
+	Comparison_CHANGE_REGRESSED Comparison_Change = 2
+	// The same.
+	Comparison_CHANGE_UNCHANGED Comparison_Change = 3
+	// Only in the later appraisal.
+	Comparison_CHANGE_ADDED Comparison_Change = 4
+	// Only in the earlier appraisal.
+	Comparison_CHANGE_REMOVED Comparison_Change = 5
+)
+
+// Enum value maps for Comparison_Change.
+var (
+	Comparison_Change_name = map[int32]string{
+		0: "CHANGE_UNSPECIFIED",
+		1: "CHANGE_IMPROVED",
+		2: "CHANGE_REGRESSED",
+		3: "CHANGE_UNCHANGED",
+		4: "CHANGE_ADDED",
+		5: "CHANGE_REMOVED",
+	}
+	Comparison_Change_value = map[string]int32{
+		"CHANGE_UNSPECIFIED": 0,
+		"CHANGE_IMPROVED":    1,
+		"CHANGE_REGRESSED":   2,
+		"CHANGE_UNCHANGED":   3,
+		"CHANGE_ADDED":       4,
+		"CHANGE_REMOVED":     5,
+	}
+)
+
+func (x Comparison_Change) Enum() *Comparison_Change {
+	p := new(Comparison_Change)
+	*p = x
+	return p
+}
+
+func (x Comparison_Change) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (Comparison_Change) Descriptor() protoreflect.EnumDescriptor {
+	return file_aim_appraisal_v1_appraisal_service_proto_enumTypes[1].Descriptor()
+}
+
+func (Comparison_Change) Type() protoreflect.EnumType {
+	return &file_aim_appraisal_v1_appraisal_service_proto_enumTypes[1]
+}
+
+func (x Comparison_Change) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use Comparison_Change.Descriptor instead.
+func (Comparison_Change) EnumDescriptor() ([]byte, []int) {
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{74, 0}
+}
 
 // CreateAppraisalRequest carries the appraisal to create.
 type CreateAppraisalRequest struct {
@@ -341,11 +461,4320 @@ func (x *ListAppraisalsResponse) GetNextPageToken() string {
 	return ""
 }
 
+// UpdateAppraisalRequest carries the changed fields of a DRAFT appraisal.
+type UpdateAppraisalRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The appraisal with its name and the changed fields.
+	Appraisal *Appraisal `protobuf:"bytes,1,opt,name=appraisal,proto3" json:"appraisal,omitempty"`
+	// The fields to change; empty means every field the client may set.
+	UpdateMask *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
+	// When set, the current etag; a mismatch answers ABORTED.
+	Etag          string `protobuf:"bytes,3,opt,name=etag,proto3" json:"etag,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateAppraisalRequest) Reset() {
+	*x = UpdateAppraisalRequest{}
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateAppraisalRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateAppraisalRequest) ProtoMessage() {}
+
+func (x *UpdateAppraisalRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateAppraisalRequest.ProtoReflect.Descriptor instead.
+func (*UpdateAppraisalRequest) Descriptor() ([]byte, []int) {
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *UpdateAppraisalRequest) GetAppraisal() *Appraisal {
+	if x != nil {
+		return x.Appraisal
+	}
+	return nil
+}
+
+func (x *UpdateAppraisalRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
+	if x != nil {
+		return x.UpdateMask
+	}
+	return nil
+}
+
+func (x *UpdateAppraisalRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+// UpdateAppraisalResponse carries the changed appraisal. Over REST the
+// appraisal itself is the response body.
+type UpdateAppraisalResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The appraisal.
+	Appraisal     *Appraisal `protobuf:"bytes,1,opt,name=appraisal,proto3" json:"appraisal,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateAppraisalResponse) Reset() {
+	*x = UpdateAppraisalResponse{}
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateAppraisalResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateAppraisalResponse) ProtoMessage() {}
+
+func (x *UpdateAppraisalResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateAppraisalResponse.ProtoReflect.Descriptor instead.
+func (*UpdateAppraisalResponse) Descriptor() ([]byte, []int) {
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *UpdateAppraisalResponse) GetAppraisal() *Appraisal {
+	if x != nil {
+		return x.Appraisal
+	}
+	return nil
+}
+
+// PlanAppraisalRequest names the appraisal.
+type PlanAppraisalRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The appraisal, `appraisals/{appraisal}`.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// When set, the current etag; a mismatch answers ABORTED.
+	Etag          string `protobuf:"bytes,2,opt,name=etag,proto3" json:"etag,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PlanAppraisalRequest) Reset() {
+	*x = PlanAppraisalRequest{}
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PlanAppraisalRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PlanAppraisalRequest) ProtoMessage() {}
+
+func (x *PlanAppraisalRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PlanAppraisalRequest.ProtoReflect.Descriptor instead.
+func (*PlanAppraisalRequest) Descriptor() ([]byte, []int) {
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *PlanAppraisalRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *PlanAppraisalRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+// PlanAppraisalResponse carries the appraisal in its new state. Over REST
+// the appraisal itself is the response body.
+type PlanAppraisalResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The appraisal.
+	Appraisal     *Appraisal `protobuf:"bytes,1,opt,name=appraisal,proto3" json:"appraisal,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PlanAppraisalResponse) Reset() {
+	*x = PlanAppraisalResponse{}
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PlanAppraisalResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PlanAppraisalResponse) ProtoMessage() {}
+
+func (x *PlanAppraisalResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PlanAppraisalResponse.ProtoReflect.Descriptor instead.
+func (*PlanAppraisalResponse) Descriptor() ([]byte, []int) {
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *PlanAppraisalResponse) GetAppraisal() *Appraisal {
+	if x != nil {
+		return x.Appraisal
+	}
+	return nil
+}
+
+// StartAppraisalRequest names the appraisal.
+type StartAppraisalRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The appraisal, `appraisals/{appraisal}`.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// When set, the current etag; a mismatch answers ABORTED.
+	Etag          string `protobuf:"bytes,2,opt,name=etag,proto3" json:"etag,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StartAppraisalRequest) Reset() {
+	*x = StartAppraisalRequest{}
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StartAppraisalRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StartAppraisalRequest) ProtoMessage() {}
+
+func (x *StartAppraisalRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StartAppraisalRequest.ProtoReflect.Descriptor instead.
+func (*StartAppraisalRequest) Descriptor() ([]byte, []int) {
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *StartAppraisalRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *StartAppraisalRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+// StartAppraisalResponse carries the appraisal in its new state. Over REST
+// the appraisal itself is the response body.
+type StartAppraisalResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The appraisal.
+	Appraisal     *Appraisal `protobuf:"bytes,1,opt,name=appraisal,proto3" json:"appraisal,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StartAppraisalResponse) Reset() {
+	*x = StartAppraisalResponse{}
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StartAppraisalResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StartAppraisalResponse) ProtoMessage() {}
+
+func (x *StartAppraisalResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StartAppraisalResponse.ProtoReflect.Descriptor instead.
+func (*StartAppraisalResponse) Descriptor() ([]byte, []int) {
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *StartAppraisalResponse) GetAppraisal() *Appraisal {
+	if x != nil {
+		return x.Appraisal
+	}
+	return nil
+}
+
+// RateAppraisalRequest names the appraisal.
+type RateAppraisalRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The appraisal, `appraisals/{appraisal}`.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// When set, the current etag; a mismatch answers ABORTED.
+	Etag          string `protobuf:"bytes,2,opt,name=etag,proto3" json:"etag,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RateAppraisalRequest) Reset() {
+	*x = RateAppraisalRequest{}
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RateAppraisalRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RateAppraisalRequest) ProtoMessage() {}
+
+func (x *RateAppraisalRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RateAppraisalRequest.ProtoReflect.Descriptor instead.
+func (*RateAppraisalRequest) Descriptor() ([]byte, []int) {
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *RateAppraisalRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *RateAppraisalRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+// RateAppraisalResponse carries the appraisal in its new state. Over REST
+// the appraisal itself is the response body.
+type RateAppraisalResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The appraisal.
+	Appraisal     *Appraisal `protobuf:"bytes,1,opt,name=appraisal,proto3" json:"appraisal,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RateAppraisalResponse) Reset() {
+	*x = RateAppraisalResponse{}
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RateAppraisalResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RateAppraisalResponse) ProtoMessage() {}
+
+func (x *RateAppraisalResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RateAppraisalResponse.ProtoReflect.Descriptor instead.
+func (*RateAppraisalResponse) Descriptor() ([]byte, []int) {
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *RateAppraisalResponse) GetAppraisal() *Appraisal {
+	if x != nil {
+		return x.Appraisal
+	}
+	return nil
+}
+
+// ReportAppraisalRequest names the appraisal.
+type ReportAppraisalRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The appraisal, `appraisals/{appraisal}`.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// When set, the current etag; a mismatch answers ABORTED.
+	Etag          string `protobuf:"bytes,2,opt,name=etag,proto3" json:"etag,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReportAppraisalRequest) Reset() {
+	*x = ReportAppraisalRequest{}
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReportAppraisalRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReportAppraisalRequest) ProtoMessage() {}
+
+func (x *ReportAppraisalRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReportAppraisalRequest.ProtoReflect.Descriptor instead.
+func (*ReportAppraisalRequest) Descriptor() ([]byte, []int) {
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *ReportAppraisalRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ReportAppraisalRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+// ReportAppraisalResponse carries the appraisal in its new state. Over REST
+// the appraisal itself is the response body.
+type ReportAppraisalResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The appraisal.
+	Appraisal     *Appraisal `protobuf:"bytes,1,opt,name=appraisal,proto3" json:"appraisal,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReportAppraisalResponse) Reset() {
+	*x = ReportAppraisalResponse{}
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReportAppraisalResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReportAppraisalResponse) ProtoMessage() {}
+
+func (x *ReportAppraisalResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReportAppraisalResponse.ProtoReflect.Descriptor instead.
+func (*ReportAppraisalResponse) Descriptor() ([]byte, []int) {
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *ReportAppraisalResponse) GetAppraisal() *Appraisal {
+	if x != nil {
+		return x.Appraisal
+	}
+	return nil
+}
+
+// CloseAppraisalRequest names the appraisal.
+type CloseAppraisalRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The appraisal, `appraisals/{appraisal}`.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// When set, the current etag; a mismatch answers ABORTED.
+	Etag          string `protobuf:"bytes,2,opt,name=etag,proto3" json:"etag,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CloseAppraisalRequest) Reset() {
+	*x = CloseAppraisalRequest{}
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CloseAppraisalRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CloseAppraisalRequest) ProtoMessage() {}
+
+func (x *CloseAppraisalRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CloseAppraisalRequest.ProtoReflect.Descriptor instead.
+func (*CloseAppraisalRequest) Descriptor() ([]byte, []int) {
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *CloseAppraisalRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *CloseAppraisalRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+// CloseAppraisalResponse carries the appraisal in its new state. Over REST
+// the appraisal itself is the response body.
+type CloseAppraisalResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The appraisal.
+	Appraisal     *Appraisal `protobuf:"bytes,1,opt,name=appraisal,proto3" json:"appraisal,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CloseAppraisalResponse) Reset() {
+	*x = CloseAppraisalResponse{}
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CloseAppraisalResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CloseAppraisalResponse) ProtoMessage() {}
+
+func (x *CloseAppraisalResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CloseAppraisalResponse.ProtoReflect.Descriptor instead.
+func (*CloseAppraisalResponse) Descriptor() ([]byte, []int) {
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *CloseAppraisalResponse) GetAppraisal() *Appraisal {
+	if x != nil {
+		return x.Appraisal
+	}
+	return nil
+}
+
+// CancelAppraisalRequest names the appraisal.
+type CancelAppraisalRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The appraisal, `appraisals/{appraisal}`.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// When set, the current etag; a mismatch answers ABORTED.
+	Etag          string `protobuf:"bytes,2,opt,name=etag,proto3" json:"etag,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CancelAppraisalRequest) Reset() {
+	*x = CancelAppraisalRequest{}
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CancelAppraisalRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CancelAppraisalRequest) ProtoMessage() {}
+
+func (x *CancelAppraisalRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CancelAppraisalRequest.ProtoReflect.Descriptor instead.
+func (*CancelAppraisalRequest) Descriptor() ([]byte, []int) {
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *CancelAppraisalRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *CancelAppraisalRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+// CancelAppraisalResponse carries the appraisal in its new state. Over REST
+// the appraisal itself is the response body.
+type CancelAppraisalResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The appraisal.
+	Appraisal     *Appraisal `protobuf:"bytes,1,opt,name=appraisal,proto3" json:"appraisal,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CancelAppraisalResponse) Reset() {
+	*x = CancelAppraisalResponse{}
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CancelAppraisalResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CancelAppraisalResponse) ProtoMessage() {}
+
+func (x *CancelAppraisalResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CancelAppraisalResponse.ProtoReflect.Descriptor instead.
+func (*CancelAppraisalResponse) Descriptor() ([]byte, []int) {
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *CancelAppraisalResponse) GetAppraisal() *Appraisal {
+	if x != nil {
+		return x.Appraisal
+	}
+	return nil
+}
+
+// CreateTeamMemberRequest carries the team member to add.
+type CreateTeamMemberRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The appraisal, `appraisals/{appraisal}`.
+	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	// The team member. Output-only fields are ignored.
+	TeamMember *TeamMember `protobuf:"bytes,2,opt,name=team_member,json=teamMember,proto3" json:"team_member,omitempty"`
+	// The id to give it (lower-case letters, digits, hyphens); empty lets the service choose.
+	TeamMemberId string `protobuf:"bytes,3,opt,name=team_member_id,json=teamMemberId,proto3" json:"team_member_id,omitempty"`
+	// A client-chosen id that makes the create idempotent (AIP-155).
+	RequestId     string `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateTeamMemberRequest) Reset() {
+	*x = CreateTeamMemberRequest{}
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateTeamMemberRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateTeamMemberRequest) ProtoMessage() {}
+
+func (x *CreateTeamMemberRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateTeamMemberRequest.ProtoReflect.Descriptor instead.
+func (*CreateTeamMemberRequest) Descriptor() ([]byte, []int) {
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *CreateTeamMemberRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *CreateTeamMemberRequest) GetTeamMember() *TeamMember {
+	if x != nil {
+		return x.TeamMember
+	}
+	return nil
+}
+
+func (x *CreateTeamMemberRequest) GetTeamMemberId() string {
+	if x != nil {
+		return x.TeamMemberId
+	}
+	return ""
+}
+
+func (x *CreateTeamMemberRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// CreateTeamMemberResponse carries the created team member. Over REST the
+// resource itself is the response body.
+type CreateTeamMemberResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The team member.
+	TeamMember    *TeamMember `protobuf:"bytes,1,opt,name=team_member,json=teamMember,proto3" json:"team_member,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateTeamMemberResponse) Reset() {
+	*x = CreateTeamMemberResponse{}
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateTeamMemberResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateTeamMemberResponse) ProtoMessage() {}
+
+func (x *CreateTeamMemberResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateTeamMemberResponse.ProtoReflect.Descriptor instead.
+func (*CreateTeamMemberResponse) Descriptor() ([]byte, []int) {
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *CreateTeamMemberResponse) GetTeamMember() *TeamMember {
+	if x != nil {
+		return x.TeamMember
+	}
+	return nil
+}
+
+// GetTeamMemberRequest names the team member.
+type GetTeamMemberRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The resource name.
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetTeamMemberRequest) Reset() {
+	*x = GetTeamMemberRequest{}
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetTeamMemberRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetTeamMemberRequest) ProtoMessage() {}
+
+func (x *GetTeamMemberRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetTeamMemberRequest.ProtoReflect.Descriptor instead.
+func (*GetTeamMemberRequest) Descriptor() ([]byte, []int) {
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *GetTeamMemberRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// GetTeamMemberResponse carries the team member. Over REST the resource itself
+// is the response body.
+type GetTeamMemberResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The team member.
+	TeamMember    *TeamMember `protobuf:"bytes,1,opt,name=team_member,json=teamMember,proto3" json:"team_member,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetTeamMemberResponse) Reset() {
+	*x = GetTeamMemberResponse{}
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetTeamMemberResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetTeamMemberResponse) ProtoMessage() {}
+
+func (x *GetTeamMemberResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetTeamMemberResponse.ProtoReflect.Descriptor instead.
+func (*GetTeamMemberResponse) Descriptor() ([]byte, []int) {
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *GetTeamMemberResponse) GetTeamMember() *TeamMember {
+	if x != nil {
+		return x.TeamMember
+	}
+	return nil
+}
+
+// ListTeamMembersRequest asks for one page of team members.
+type ListTeamMembersRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The parent.
+	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	// The most team members to return. 0 means the default (50); values above 1000
+	// are treated as 1000; negative values are rejected.
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// The next_page_token of a previous call with the same other fields.
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListTeamMembersRequest) Reset() {
+	*x = ListTeamMembersRequest{}
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListTeamMembersRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListTeamMembersRequest) ProtoMessage() {}
+
+func (x *ListTeamMembersRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListTeamMembersRequest.ProtoReflect.Descriptor instead.
+func (*ListTeamMembersRequest) Descriptor() ([]byte, []int) {
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *ListTeamMembersRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *ListTeamMembersRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListTeamMembersRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// ListTeamMembersResponse holds one page of team members.
+type ListTeamMembersResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The team members on this page.
+	TeamMembers []*TeamMember `protobuf:"bytes,1,rep,name=team_members,json=teamMembers,proto3" json:"team_members,omitempty"`
+	// A token for the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListTeamMembersResponse) Reset() {
+	*x = ListTeamMembersResponse{}
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListTeamMembersResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListTeamMembersResponse) ProtoMessage() {}
+
+func (x *ListTeamMembersResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListTeamMembersResponse.ProtoReflect.Descriptor instead.
+func (*ListTeamMembersResponse) Descriptor() ([]byte, []int) {
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *ListTeamMembersResponse) GetTeamMembers() []*TeamMember {
+	if x != nil {
+		return x.TeamMembers
+	}
+	return nil
+}
+
+func (x *ListTeamMembersResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// UpdateTeamMemberRequest carries the changed fields.
+type UpdateTeamMemberRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The team member with its name and the changed fields.
+	TeamMember *TeamMember `protobuf:"bytes,1,opt,name=team_member,json=teamMember,proto3" json:"team_member,omitempty"`
+	// The fields to change; empty means every field the client may set.
+	UpdateMask *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
+	// When set, the current etag; a mismatch answers ABORTED.
+	Etag          string `protobuf:"bytes,3,opt,name=etag,proto3" json:"etag,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateTeamMemberRequest) Reset() {
+	*x = UpdateTeamMemberRequest{}
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateTeamMemberRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateTeamMemberRequest) ProtoMessage() {}
+
+func (x *UpdateTeamMemberRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateTeamMemberRequest.ProtoReflect.Descriptor instead.
+func (*UpdateTeamMemberRequest) Descriptor() ([]byte, []int) {
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *UpdateTeamMemberRequest) GetTeamMember() *TeamMember {
+	if x != nil {
+		return x.TeamMember
+	}
+	return nil
+}
+
+func (x *UpdateTeamMemberRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
+	if x != nil {
+		return x.UpdateMask
+	}
+	return nil
+}
+
+func (x *UpdateTeamMemberRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+// UpdateTeamMemberResponse carries the changed team member. Over REST the
+// resource itself is the response body.
+type UpdateTeamMemberResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The team member.
+	TeamMember    *TeamMember `protobuf:"bytes,1,opt,name=team_member,json=teamMember,proto3" json:"team_member,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateTeamMemberResponse) Reset() {
+	*x = UpdateTeamMemberResponse{}
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateTeamMemberResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateTeamMemberResponse) ProtoMessage() {}
+
+func (x *UpdateTeamMemberResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateTeamMemberResponse.ProtoReflect.Descriptor instead.
+func (*UpdateTeamMemberResponse) Descriptor() ([]byte, []int) {
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *UpdateTeamMemberResponse) GetTeamMember() *TeamMember {
+	if x != nil {
+		return x.TeamMember
+	}
+	return nil
+}
+
+// DeleteTeamMemberRequest names the team member to remove.
+type DeleteTeamMemberRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The resource name.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// When set, the current etag; a mismatch answers ABORTED.
+	Etag          string `protobuf:"bytes,2,opt,name=etag,proto3" json:"etag,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteTeamMemberRequest) Reset() {
+	*x = DeleteTeamMemberRequest{}
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteTeamMemberRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteTeamMemberRequest) ProtoMessage() {}
+
+func (x *DeleteTeamMemberRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteTeamMemberRequest.ProtoReflect.Descriptor instead.
+func (*DeleteTeamMemberRequest) Descriptor() ([]byte, []int) {
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *DeleteTeamMemberRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *DeleteTeamMemberRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+// DeleteTeamMemberResponse is empty.
+type DeleteTeamMemberResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteTeamMemberResponse) Reset() {
+	*x = DeleteTeamMemberResponse{}
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteTeamMemberResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteTeamMemberResponse) ProtoMessage() {}
+
+func (x *DeleteTeamMemberResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteTeamMemberResponse.ProtoReflect.Descriptor instead.
+func (*DeleteTeamMemberResponse) Descriptor() ([]byte, []int) {
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{29}
+}
+
+// CreateInstanceRequest carries the instance to add.
+type CreateInstanceRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The appraisal, `appraisals/{appraisal}`.
+	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	// The instance. Output-only fields are ignored.
+	Instance *Instance `protobuf:"bytes,2,opt,name=instance,proto3" json:"instance,omitempty"`
+	// The id to give it (lower-case letters, digits, hyphens); empty lets the service choose.
+	InstanceId string `protobuf:"bytes,3,opt,name=instance_id,json=instanceId,proto3" json:"instance_id,omitempty"`
+	// A client-chosen id that makes the create idempotent (AIP-155).
+	RequestId     string `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateInstanceRequest) Reset() {
+	*x = CreateInstanceRequest{}
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateInstanceRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateInstanceRequest) ProtoMessage() {}
+
+func (x *CreateInstanceRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateInstanceRequest.ProtoReflect.Descriptor instead.
+func (*CreateInstanceRequest) Descriptor() ([]byte, []int) {
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *CreateInstanceRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *CreateInstanceRequest) GetInstance() *Instance {
+	if x != nil {
+		return x.Instance
+	}
+	return nil
+}
+
+func (x *CreateInstanceRequest) GetInstanceId() string {
+	if x != nil {
+		return x.InstanceId
+	}
+	return ""
+}
+
+func (x *CreateInstanceRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// CreateInstanceResponse carries the created instance. Over REST the
+// resource itself is the response body.
+type CreateInstanceResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The instance.
+	Instance      *Instance `protobuf:"bytes,1,opt,name=instance,proto3" json:"instance,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateInstanceResponse) Reset() {
+	*x = CreateInstanceResponse{}
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateInstanceResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateInstanceResponse) ProtoMessage() {}
+
+func (x *CreateInstanceResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateInstanceResponse.ProtoReflect.Descriptor instead.
+func (*CreateInstanceResponse) Descriptor() ([]byte, []int) {
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *CreateInstanceResponse) GetInstance() *Instance {
+	if x != nil {
+		return x.Instance
+	}
+	return nil
+}
+
+// GetInstanceRequest names the instance.
+type GetInstanceRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The resource name.
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetInstanceRequest) Reset() {
+	*x = GetInstanceRequest{}
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetInstanceRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetInstanceRequest) ProtoMessage() {}
+
+func (x *GetInstanceRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetInstanceRequest.ProtoReflect.Descriptor instead.
+func (*GetInstanceRequest) Descriptor() ([]byte, []int) {
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *GetInstanceRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// GetInstanceResponse carries the instance. Over REST the resource itself
+// is the response body.
+type GetInstanceResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The instance.
+	Instance      *Instance `protobuf:"bytes,1,opt,name=instance,proto3" json:"instance,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetInstanceResponse) Reset() {
+	*x = GetInstanceResponse{}
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetInstanceResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetInstanceResponse) ProtoMessage() {}
+
+func (x *GetInstanceResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetInstanceResponse.ProtoReflect.Descriptor instead.
+func (*GetInstanceResponse) Descriptor() ([]byte, []int) {
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *GetInstanceResponse) GetInstance() *Instance {
+	if x != nil {
+		return x.Instance
+	}
+	return nil
+}
+
+// ListInstancesRequest asks for one page of instances.
+type ListInstancesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The parent.
+	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	// The most instances to return. 0 means the default (50); values above 1000
+	// are treated as 1000; negative values are rejected.
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// The next_page_token of a previous call with the same other fields.
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListInstancesRequest) Reset() {
+	*x = ListInstancesRequest{}
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListInstancesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListInstancesRequest) ProtoMessage() {}
+
+func (x *ListInstancesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListInstancesRequest.ProtoReflect.Descriptor instead.
+func (*ListInstancesRequest) Descriptor() ([]byte, []int) {
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *ListInstancesRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *ListInstancesRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListInstancesRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// ListInstancesResponse holds one page of instances.
+type ListInstancesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The instances on this page.
+	Instances []*Instance `protobuf:"bytes,1,rep,name=instances,proto3" json:"instances,omitempty"`
+	// A token for the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListInstancesResponse) Reset() {
+	*x = ListInstancesResponse{}
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListInstancesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListInstancesResponse) ProtoMessage() {}
+
+func (x *ListInstancesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListInstancesResponse.ProtoReflect.Descriptor instead.
+func (*ListInstancesResponse) Descriptor() ([]byte, []int) {
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{35}
+}
+
+func (x *ListInstancesResponse) GetInstances() []*Instance {
+	if x != nil {
+		return x.Instances
+	}
+	return nil
+}
+
+func (x *ListInstancesResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// DeleteInstanceRequest names the instance to remove.
+type DeleteInstanceRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The resource name.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// When set, the current etag; a mismatch answers ABORTED.
+	Etag          string `protobuf:"bytes,2,opt,name=etag,proto3" json:"etag,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteInstanceRequest) Reset() {
+	*x = DeleteInstanceRequest{}
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteInstanceRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteInstanceRequest) ProtoMessage() {}
+
+func (x *DeleteInstanceRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteInstanceRequest.ProtoReflect.Descriptor instead.
+func (*DeleteInstanceRequest) Descriptor() ([]byte, []int) {
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{36}
+}
+
+func (x *DeleteInstanceRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *DeleteInstanceRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+// DeleteInstanceResponse is empty.
+type DeleteInstanceResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteInstanceResponse) Reset() {
+	*x = DeleteInstanceResponse{}
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[37]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteInstanceResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteInstanceResponse) ProtoMessage() {}
+
+func (x *DeleteInstanceResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[37]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteInstanceResponse.ProtoReflect.Descriptor instead.
+func (*DeleteInstanceResponse) Descriptor() ([]byte, []int) {
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{37}
+}
+
+// CreateEvidenceRequest carries the evidence to add.
+type CreateEvidenceRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The appraisal, `appraisals/{appraisal}`.
+	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	// The evidence. Output-only fields are ignored.
+	Evidence *Evidence `protobuf:"bytes,2,opt,name=evidence,proto3" json:"evidence,omitempty"`
+	// The id to give it (lower-case letters, digits, hyphens); empty lets the service choose.
+	EvidenceId string `protobuf:"bytes,3,opt,name=evidence_id,json=evidenceId,proto3" json:"evidence_id,omitempty"`
+	// A client-chosen id that makes the create idempotent (AIP-155).
+	RequestId     string `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateEvidenceRequest) Reset() {
+	*x = CreateEvidenceRequest{}
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[38]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateEvidenceRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateEvidenceRequest) ProtoMessage() {}
+
+func (x *CreateEvidenceRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[38]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateEvidenceRequest.ProtoReflect.Descriptor instead.
+func (*CreateEvidenceRequest) Descriptor() ([]byte, []int) {
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{38}
+}
+
+func (x *CreateEvidenceRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *CreateEvidenceRequest) GetEvidence() *Evidence {
+	if x != nil {
+		return x.Evidence
+	}
+	return nil
+}
+
+func (x *CreateEvidenceRequest) GetEvidenceId() string {
+	if x != nil {
+		return x.EvidenceId
+	}
+	return ""
+}
+
+func (x *CreateEvidenceRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// CreateEvidenceResponse carries the created evidence. Over REST the
+// resource itself is the response body.
+type CreateEvidenceResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The evidence.
+	Evidence      *Evidence `protobuf:"bytes,1,opt,name=evidence,proto3" json:"evidence,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateEvidenceResponse) Reset() {
+	*x = CreateEvidenceResponse{}
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[39]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateEvidenceResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateEvidenceResponse) ProtoMessage() {}
+
+func (x *CreateEvidenceResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[39]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateEvidenceResponse.ProtoReflect.Descriptor instead.
+func (*CreateEvidenceResponse) Descriptor() ([]byte, []int) {
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{39}
+}
+
+func (x *CreateEvidenceResponse) GetEvidence() *Evidence {
+	if x != nil {
+		return x.Evidence
+	}
+	return nil
+}
+
+// GetEvidenceRequest names the evidence.
+type GetEvidenceRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The resource name.
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetEvidenceRequest) Reset() {
+	*x = GetEvidenceRequest{}
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[40]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetEvidenceRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetEvidenceRequest) ProtoMessage() {}
+
+func (x *GetEvidenceRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[40]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetEvidenceRequest.ProtoReflect.Descriptor instead.
+func (*GetEvidenceRequest) Descriptor() ([]byte, []int) {
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{40}
+}
+
+func (x *GetEvidenceRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// GetEvidenceResponse carries the evidence. Over REST the resource itself
+// is the response body.
+type GetEvidenceResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The evidence.
+	Evidence      *Evidence `protobuf:"bytes,1,opt,name=evidence,proto3" json:"evidence,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetEvidenceResponse) Reset() {
+	*x = GetEvidenceResponse{}
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[41]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetEvidenceResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetEvidenceResponse) ProtoMessage() {}
+
+func (x *GetEvidenceResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[41]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetEvidenceResponse.ProtoReflect.Descriptor instead.
+func (*GetEvidenceResponse) Descriptor() ([]byte, []int) {
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{41}
+}
+
+func (x *GetEvidenceResponse) GetEvidence() *Evidence {
+	if x != nil {
+		return x.Evidence
+	}
+	return nil
+}
+
+// ListEvidenceRequest asks for one page of evidence.
+type ListEvidenceRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The parent.
+	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	// The most evidence to return. 0 means the default (50); values above 1000
+	// are treated as 1000; negative values are rejected.
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// The next_page_token of a previous call with the same other fields.
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListEvidenceRequest) Reset() {
+	*x = ListEvidenceRequest{}
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[42]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListEvidenceRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListEvidenceRequest) ProtoMessage() {}
+
+func (x *ListEvidenceRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[42]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListEvidenceRequest.ProtoReflect.Descriptor instead.
+func (*ListEvidenceRequest) Descriptor() ([]byte, []int) {
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{42}
+}
+
+func (x *ListEvidenceRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *ListEvidenceRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListEvidenceRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// ListEvidenceResponse holds one page of evidence.
+type ListEvidenceResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The evidence on this page.
+	Evidence []*Evidence `protobuf:"bytes,1,rep,name=evidence,proto3" json:"evidence,omitempty"`
+	// A token for the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListEvidenceResponse) Reset() {
+	*x = ListEvidenceResponse{}
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[43]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListEvidenceResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListEvidenceResponse) ProtoMessage() {}
+
+func (x *ListEvidenceResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[43]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListEvidenceResponse.ProtoReflect.Descriptor instead.
+func (*ListEvidenceResponse) Descriptor() ([]byte, []int) {
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{43}
+}
+
+func (x *ListEvidenceResponse) GetEvidence() []*Evidence {
+	if x != nil {
+		return x.Evidence
+	}
+	return nil
+}
+
+func (x *ListEvidenceResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// DeleteEvidenceRequest names the evidence to remove.
+type DeleteEvidenceRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The resource name.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// When set, the current etag; a mismatch answers ABORTED.
+	Etag          string `protobuf:"bytes,2,opt,name=etag,proto3" json:"etag,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteEvidenceRequest) Reset() {
+	*x = DeleteEvidenceRequest{}
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[44]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteEvidenceRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteEvidenceRequest) ProtoMessage() {}
+
+func (x *DeleteEvidenceRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[44]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteEvidenceRequest.ProtoReflect.Descriptor instead.
+func (*DeleteEvidenceRequest) Descriptor() ([]byte, []int) {
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{44}
+}
+
+func (x *DeleteEvidenceRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *DeleteEvidenceRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+// DeleteEvidenceResponse is empty.
+type DeleteEvidenceResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteEvidenceResponse) Reset() {
+	*x = DeleteEvidenceResponse{}
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[45]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteEvidenceResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteEvidenceResponse) ProtoMessage() {}
+
+func (x *DeleteEvidenceResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[45]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteEvidenceResponse.ProtoReflect.Descriptor instead.
+func (*DeleteEvidenceResponse) Descriptor() ([]byte, []int) {
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{45}
+}
+
+// CreateFindingRequest carries the finding to add.
+type CreateFindingRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The appraisal, `appraisals/{appraisal}`.
+	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	// The finding. Output-only fields are ignored.
+	Finding *Finding `protobuf:"bytes,2,opt,name=finding,proto3" json:"finding,omitempty"`
+	// The id to give it (lower-case letters, digits, hyphens); empty lets the service choose.
+	FindingId string `protobuf:"bytes,3,opt,name=finding_id,json=findingId,proto3" json:"finding_id,omitempty"`
+	// A client-chosen id that makes the create idempotent (AIP-155).
+	RequestId     string `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateFindingRequest) Reset() {
+	*x = CreateFindingRequest{}
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[46]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateFindingRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateFindingRequest) ProtoMessage() {}
+
+func (x *CreateFindingRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[46]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateFindingRequest.ProtoReflect.Descriptor instead.
+func (*CreateFindingRequest) Descriptor() ([]byte, []int) {
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{46}
+}
+
+func (x *CreateFindingRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *CreateFindingRequest) GetFinding() *Finding {
+	if x != nil {
+		return x.Finding
+	}
+	return nil
+}
+
+func (x *CreateFindingRequest) GetFindingId() string {
+	if x != nil {
+		return x.FindingId
+	}
+	return ""
+}
+
+func (x *CreateFindingRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// CreateFindingResponse carries the created finding. Over REST the
+// resource itself is the response body.
+type CreateFindingResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The finding.
+	Finding       *Finding `protobuf:"bytes,1,opt,name=finding,proto3" json:"finding,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateFindingResponse) Reset() {
+	*x = CreateFindingResponse{}
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[47]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateFindingResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateFindingResponse) ProtoMessage() {}
+
+func (x *CreateFindingResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[47]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateFindingResponse.ProtoReflect.Descriptor instead.
+func (*CreateFindingResponse) Descriptor() ([]byte, []int) {
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{47}
+}
+
+func (x *CreateFindingResponse) GetFinding() *Finding {
+	if x != nil {
+		return x.Finding
+	}
+	return nil
+}
+
+// GetFindingRequest names the finding.
+type GetFindingRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The resource name.
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetFindingRequest) Reset() {
+	*x = GetFindingRequest{}
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[48]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetFindingRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetFindingRequest) ProtoMessage() {}
+
+func (x *GetFindingRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[48]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetFindingRequest.ProtoReflect.Descriptor instead.
+func (*GetFindingRequest) Descriptor() ([]byte, []int) {
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{48}
+}
+
+func (x *GetFindingRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// GetFindingResponse carries the finding. Over REST the resource itself
+// is the response body.
+type GetFindingResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The finding.
+	Finding       *Finding `protobuf:"bytes,1,opt,name=finding,proto3" json:"finding,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetFindingResponse) Reset() {
+	*x = GetFindingResponse{}
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[49]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetFindingResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetFindingResponse) ProtoMessage() {}
+
+func (x *GetFindingResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[49]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetFindingResponse.ProtoReflect.Descriptor instead.
+func (*GetFindingResponse) Descriptor() ([]byte, []int) {
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{49}
+}
+
+func (x *GetFindingResponse) GetFinding() *Finding {
+	if x != nil {
+		return x.Finding
+	}
+	return nil
+}
+
+// ListFindingsRequest asks for one page of findings.
+type ListFindingsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The parent.
+	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	// The most findings to return. 0 means the default (50); values above 1000
+	// are treated as 1000; negative values are rejected.
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// The next_page_token of a previous call with the same other fields.
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListFindingsRequest) Reset() {
+	*x = ListFindingsRequest{}
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[50]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListFindingsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListFindingsRequest) ProtoMessage() {}
+
+func (x *ListFindingsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[50]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListFindingsRequest.ProtoReflect.Descriptor instead.
+func (*ListFindingsRequest) Descriptor() ([]byte, []int) {
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{50}
+}
+
+func (x *ListFindingsRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *ListFindingsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListFindingsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// ListFindingsResponse holds one page of findings.
+type ListFindingsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The findings on this page.
+	Findings []*Finding `protobuf:"bytes,1,rep,name=findings,proto3" json:"findings,omitempty"`
+	// A token for the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListFindingsResponse) Reset() {
+	*x = ListFindingsResponse{}
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[51]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListFindingsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListFindingsResponse) ProtoMessage() {}
+
+func (x *ListFindingsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[51]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListFindingsResponse.ProtoReflect.Descriptor instead.
+func (*ListFindingsResponse) Descriptor() ([]byte, []int) {
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{51}
+}
+
+func (x *ListFindingsResponse) GetFindings() []*Finding {
+	if x != nil {
+		return x.Findings
+	}
+	return nil
+}
+
+func (x *ListFindingsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// UpdateFindingRequest carries the changed fields.
+type UpdateFindingRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The finding with its name and the changed fields.
+	Finding *Finding `protobuf:"bytes,1,opt,name=finding,proto3" json:"finding,omitempty"`
+	// The fields to change; empty means every field the client may set.
+	UpdateMask *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
+	// When set, the current etag; a mismatch answers ABORTED.
+	Etag          string `protobuf:"bytes,3,opt,name=etag,proto3" json:"etag,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateFindingRequest) Reset() {
+	*x = UpdateFindingRequest{}
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[52]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateFindingRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateFindingRequest) ProtoMessage() {}
+
+func (x *UpdateFindingRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[52]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateFindingRequest.ProtoReflect.Descriptor instead.
+func (*UpdateFindingRequest) Descriptor() ([]byte, []int) {
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{52}
+}
+
+func (x *UpdateFindingRequest) GetFinding() *Finding {
+	if x != nil {
+		return x.Finding
+	}
+	return nil
+}
+
+func (x *UpdateFindingRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
+	if x != nil {
+		return x.UpdateMask
+	}
+	return nil
+}
+
+func (x *UpdateFindingRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+// UpdateFindingResponse carries the changed finding. Over REST the
+// resource itself is the response body.
+type UpdateFindingResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The finding.
+	Finding       *Finding `protobuf:"bytes,1,opt,name=finding,proto3" json:"finding,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateFindingResponse) Reset() {
+	*x = UpdateFindingResponse{}
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[53]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateFindingResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateFindingResponse) ProtoMessage() {}
+
+func (x *UpdateFindingResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[53]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateFindingResponse.ProtoReflect.Descriptor instead.
+func (*UpdateFindingResponse) Descriptor() ([]byte, []int) {
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{53}
+}
+
+func (x *UpdateFindingResponse) GetFinding() *Finding {
+	if x != nil {
+		return x.Finding
+	}
+	return nil
+}
+
+// DeleteFindingRequest names the finding to remove.
+type DeleteFindingRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The resource name.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// When set, the current etag; a mismatch answers ABORTED.
+	Etag          string `protobuf:"bytes,2,opt,name=etag,proto3" json:"etag,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteFindingRequest) Reset() {
+	*x = DeleteFindingRequest{}
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[54]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteFindingRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteFindingRequest) ProtoMessage() {}
+
+func (x *DeleteFindingRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[54]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteFindingRequest.ProtoReflect.Descriptor instead.
+func (*DeleteFindingRequest) Descriptor() ([]byte, []int) {
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{54}
+}
+
+func (x *DeleteFindingRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *DeleteFindingRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+// DeleteFindingResponse is empty.
+type DeleteFindingResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteFindingResponse) Reset() {
+	*x = DeleteFindingResponse{}
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[55]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteFindingResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteFindingResponse) ProtoMessage() {}
+
+func (x *DeleteFindingResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[55]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteFindingResponse.ProtoReflect.Descriptor instead.
+func (*DeleteFindingResponse) Descriptor() ([]byte, []int) {
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{55}
+}
+
+// GetCharacterizationRequest names the characterization.
+type GetCharacterizationRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// `appraisals/{appraisal}/instances/{instance}/characterizations/{practice}`.
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetCharacterizationRequest) Reset() {
+	*x = GetCharacterizationRequest{}
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[56]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetCharacterizationRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetCharacterizationRequest) ProtoMessage() {}
+
+func (x *GetCharacterizationRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[56]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetCharacterizationRequest.ProtoReflect.Descriptor instead.
+func (*GetCharacterizationRequest) Descriptor() ([]byte, []int) {
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{56}
+}
+
+func (x *GetCharacterizationRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// GetCharacterizationResponse carries the characterization. Over REST the
+// resource itself is the response body.
+type GetCharacterizationResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The characterization.
+	Characterization *Characterization `protobuf:"bytes,1,opt,name=characterization,proto3" json:"characterization,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *GetCharacterizationResponse) Reset() {
+	*x = GetCharacterizationResponse{}
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[57]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetCharacterizationResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetCharacterizationResponse) ProtoMessage() {}
+
+func (x *GetCharacterizationResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[57]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetCharacterizationResponse.ProtoReflect.Descriptor instead.
+func (*GetCharacterizationResponse) Descriptor() ([]byte, []int) {
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{57}
+}
+
+func (x *GetCharacterizationResponse) GetCharacterization() *Characterization {
+	if x != nil {
+		return x.Characterization
+	}
+	return nil
+}
+
+// ListCharacterizationsRequest asks for one page of characterizations.
+type ListCharacterizationsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// `appraisals/{appraisal}/instances/{instance}`, or `instances/-`.
+	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	// The most characterizations to return. 0 means the default (50); values above 1000
+	// are treated as 1000; negative values are rejected.
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// The next_page_token of a previous call with the same other fields.
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListCharacterizationsRequest) Reset() {
+	*x = ListCharacterizationsRequest{}
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[58]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListCharacterizationsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListCharacterizationsRequest) ProtoMessage() {}
+
+func (x *ListCharacterizationsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[58]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListCharacterizationsRequest.ProtoReflect.Descriptor instead.
+func (*ListCharacterizationsRequest) Descriptor() ([]byte, []int) {
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{58}
+}
+
+func (x *ListCharacterizationsRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *ListCharacterizationsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListCharacterizationsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// ListCharacterizationsResponse holds one page of characterizations.
+type ListCharacterizationsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The characterizations on this page.
+	Characterizations []*Characterization `protobuf:"bytes,1,rep,name=characterizations,proto3" json:"characterizations,omitempty"`
+	// A token for the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListCharacterizationsResponse) Reset() {
+	*x = ListCharacterizationsResponse{}
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[59]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListCharacterizationsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListCharacterizationsResponse) ProtoMessage() {}
+
+func (x *ListCharacterizationsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[59]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListCharacterizationsResponse.ProtoReflect.Descriptor instead.
+func (*ListCharacterizationsResponse) Descriptor() ([]byte, []int) {
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{59}
+}
+
+func (x *ListCharacterizationsResponse) GetCharacterizations() []*Characterization {
+	if x != nil {
+		return x.Characterizations
+	}
+	return nil
+}
+
+func (x *ListCharacterizationsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// UpdateCharacterizationRequest sets one characterization.
+type UpdateCharacterizationRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The characterization with its name and the changed fields.
+	Characterization *Characterization `protobuf:"bytes,1,opt,name=characterization,proto3" json:"characterization,omitempty"`
+	// The fields to change; empty means value, rationale and evidence.
+	UpdateMask *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
+	// Create the characterization when it does not exist yet.
+	AllowMissing bool `protobuf:"varint,3,opt,name=allow_missing,json=allowMissing,proto3" json:"allow_missing,omitempty"`
+	// When set, the current etag; a mismatch answers ABORTED.
+	Etag          string `protobuf:"bytes,4,opt,name=etag,proto3" json:"etag,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateCharacterizationRequest) Reset() {
+	*x = UpdateCharacterizationRequest{}
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[60]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateCharacterizationRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateCharacterizationRequest) ProtoMessage() {}
+
+func (x *UpdateCharacterizationRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[60]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateCharacterizationRequest.ProtoReflect.Descriptor instead.
+func (*UpdateCharacterizationRequest) Descriptor() ([]byte, []int) {
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{60}
+}
+
+func (x *UpdateCharacterizationRequest) GetCharacterization() *Characterization {
+	if x != nil {
+		return x.Characterization
+	}
+	return nil
+}
+
+func (x *UpdateCharacterizationRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
+	if x != nil {
+		return x.UpdateMask
+	}
+	return nil
+}
+
+func (x *UpdateCharacterizationRequest) GetAllowMissing() bool {
+	if x != nil {
+		return x.AllowMissing
+	}
+	return false
+}
+
+func (x *UpdateCharacterizationRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+// UpdateCharacterizationResponse carries the characterization. Over REST the
+// resource itself is the response body.
+type UpdateCharacterizationResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The characterization.
+	Characterization *Characterization `protobuf:"bytes,1,opt,name=characterization,proto3" json:"characterization,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *UpdateCharacterizationResponse) Reset() {
+	*x = UpdateCharacterizationResponse{}
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[61]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateCharacterizationResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateCharacterizationResponse) ProtoMessage() {}
+
+func (x *UpdateCharacterizationResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[61]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateCharacterizationResponse.ProtoReflect.Descriptor instead.
+func (*UpdateCharacterizationResponse) Descriptor() ([]byte, []int) {
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{61}
+}
+
+func (x *UpdateCharacterizationResponse) GetCharacterization() *Characterization {
+	if x != nil {
+		return x.Characterization
+	}
+	return nil
+}
+
+// BatchUpdateCharacterizationsRequest sets many characterizations.
+type BatchUpdateCharacterizationsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The appraisal, `appraisals/{appraisal}`.
+	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	// The updates, at most 1000, each of a characterization of this appraisal;
+	// allow_missing applies to every one.
+	Requests      []*UpdateCharacterizationRequest `protobuf:"bytes,2,rep,name=requests,proto3" json:"requests,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchUpdateCharacterizationsRequest) Reset() {
+	*x = BatchUpdateCharacterizationsRequest{}
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[62]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchUpdateCharacterizationsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchUpdateCharacterizationsRequest) ProtoMessage() {}
+
+func (x *BatchUpdateCharacterizationsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[62]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchUpdateCharacterizationsRequest.ProtoReflect.Descriptor instead.
+func (*BatchUpdateCharacterizationsRequest) Descriptor() ([]byte, []int) {
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{62}
+}
+
+func (x *BatchUpdateCharacterizationsRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *BatchUpdateCharacterizationsRequest) GetRequests() []*UpdateCharacterizationRequest {
+	if x != nil {
+		return x.Requests
+	}
+	return nil
+}
+
+// BatchUpdateCharacterizationsResponse holds the characterizations set, in
+// the order of the requests.
+type BatchUpdateCharacterizationsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The characterizations.
+	Characterizations []*Characterization `protobuf:"bytes,1,rep,name=characterizations,proto3" json:"characterizations,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
+}
+
+func (x *BatchUpdateCharacterizationsResponse) Reset() {
+	*x = BatchUpdateCharacterizationsResponse{}
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[63]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchUpdateCharacterizationsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchUpdateCharacterizationsResponse) ProtoMessage() {}
+
+func (x *BatchUpdateCharacterizationsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[63]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchUpdateCharacterizationsResponse.ProtoReflect.Descriptor instead.
+func (*BatchUpdateCharacterizationsResponse) Descriptor() ([]byte, []int) {
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{63}
+}
+
+func (x *BatchUpdateCharacterizationsResponse) GetCharacterizations() []*Characterization {
+	if x != nil {
+		return x.Characterizations
+	}
+	return nil
+}
+
+// RecordTeamDecisionRequest carries a team decision.
+type RecordTeamDecisionRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The appraisal, `appraisals/{appraisal}`.
+	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	// The decision: key, value and rationale.
+	TeamDecision  *TeamDecision `protobuf:"bytes,2,opt,name=team_decision,json=teamDecision,proto3" json:"team_decision,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RecordTeamDecisionRequest) Reset() {
+	*x = RecordTeamDecisionRequest{}
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[64]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RecordTeamDecisionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RecordTeamDecisionRequest) ProtoMessage() {}
+
+func (x *RecordTeamDecisionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[64]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RecordTeamDecisionRequest.ProtoReflect.Descriptor instead.
+func (*RecordTeamDecisionRequest) Descriptor() ([]byte, []int) {
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{64}
+}
+
+func (x *RecordTeamDecisionRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *RecordTeamDecisionRequest) GetTeamDecision() *TeamDecision {
+	if x != nil {
+		return x.TeamDecision
+	}
+	return nil
+}
+
+// RecordTeamDecisionResponse carries the recorded decision. Over REST the
+// decision itself is the response body.
+type RecordTeamDecisionResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The decision.
+	TeamDecision  *TeamDecision `protobuf:"bytes,1,opt,name=team_decision,json=teamDecision,proto3" json:"team_decision,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RecordTeamDecisionResponse) Reset() {
+	*x = RecordTeamDecisionResponse{}
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[65]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RecordTeamDecisionResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RecordTeamDecisionResponse) ProtoMessage() {}
+
+func (x *RecordTeamDecisionResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[65]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RecordTeamDecisionResponse.ProtoReflect.Descriptor instead.
+func (*RecordTeamDecisionResponse) Descriptor() ([]byte, []int) {
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{65}
+}
+
+func (x *RecordTeamDecisionResponse) GetTeamDecision() *TeamDecision {
+	if x != nil {
+		return x.TeamDecision
+	}
+	return nil
+}
+
+// ListTeamDecisionsRequest asks for one page of decisions.
+type ListTeamDecisionsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The appraisal, `appraisals/{appraisal}`.
+	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	// The most decisions to return. 0 means the default (50); values above 1000
+	// are treated as 1000; negative values are rejected.
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// The next_page_token of a previous call with the same other fields.
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListTeamDecisionsRequest) Reset() {
+	*x = ListTeamDecisionsRequest{}
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[66]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListTeamDecisionsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListTeamDecisionsRequest) ProtoMessage() {}
+
+func (x *ListTeamDecisionsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[66]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListTeamDecisionsRequest.ProtoReflect.Descriptor instead.
+func (*ListTeamDecisionsRequest) Descriptor() ([]byte, []int) {
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{66}
+}
+
+func (x *ListTeamDecisionsRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *ListTeamDecisionsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListTeamDecisionsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// ListTeamDecisionsResponse holds one page of decisions.
+type ListTeamDecisionsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The decisions on this page.
+	TeamDecisions []*TeamDecision `protobuf:"bytes,1,rep,name=team_decisions,json=teamDecisions,proto3" json:"team_decisions,omitempty"`
+	// A token for the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListTeamDecisionsResponse) Reset() {
+	*x = ListTeamDecisionsResponse{}
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[67]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListTeamDecisionsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListTeamDecisionsResponse) ProtoMessage() {}
+
+func (x *ListTeamDecisionsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[67]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListTeamDecisionsResponse.ProtoReflect.Descriptor instead.
+func (*ListTeamDecisionsResponse) Descriptor() ([]byte, []int) {
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{67}
+}
+
+func (x *ListTeamDecisionsResponse) GetTeamDecisions() []*TeamDecision {
+	if x != nil {
+		return x.TeamDecisions
+	}
+	return nil
+}
+
+func (x *ListTeamDecisionsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// GetRatingsRequest names the appraisal's ratings.
+type GetRatingsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// `appraisals/{appraisal}/ratings`.
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetRatingsRequest) Reset() {
+	*x = GetRatingsRequest{}
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[68]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetRatingsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetRatingsRequest) ProtoMessage() {}
+
+func (x *GetRatingsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[68]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetRatingsRequest.ProtoReflect.Descriptor instead.
+func (*GetRatingsRequest) Descriptor() ([]byte, []int) {
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{68}
+}
+
+func (x *GetRatingsRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// GetRatingsResponse carries the ratings. Over REST the ratings themselves
+// are the response body.
+type GetRatingsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The ratings.
+	Ratings       *Ratings `protobuf:"bytes,1,opt,name=ratings,proto3" json:"ratings,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetRatingsResponse) Reset() {
+	*x = GetRatingsResponse{}
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[69]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetRatingsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetRatingsResponse) ProtoMessage() {}
+
+func (x *GetRatingsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[69]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetRatingsResponse.ProtoReflect.Descriptor instead.
+func (*GetRatingsResponse) Descriptor() ([]byte, []int) {
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{69}
+}
+
+func (x *GetRatingsResponse) GetRatings() *Ratings {
+	if x != nil {
+		return x.Ratings
+	}
+	return nil
+}
+
+// GetAppraisalReportRequest names the appraisal and the format.
+type GetAppraisalReportRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The appraisal, `appraisals/{appraisal}`.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// The format.
+	Format        GetAppraisalReportRequest_Format `protobuf:"varint,2,opt,name=format,proto3,enum=aim.appraisal.v1.GetAppraisalReportRequest_Format" json:"format,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetAppraisalReportRequest) Reset() {
+	*x = GetAppraisalReportRequest{}
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[70]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetAppraisalReportRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetAppraisalReportRequest) ProtoMessage() {}
+
+func (x *GetAppraisalReportRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[70]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetAppraisalReportRequest.ProtoReflect.Descriptor instead.
+func (*GetAppraisalReportRequest) Descriptor() ([]byte, []int) {
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{70}
+}
+
+func (x *GetAppraisalReportRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *GetAppraisalReportRequest) GetFormat() GetAppraisalReportRequest_Format {
+	if x != nil {
+		return x.Format
+	}
+	return GetAppraisalReportRequest_FORMAT_UNSPECIFIED
+}
+
+// GetAppraisalReportResponse carries the report.
+type GetAppraisalReportResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The report and its content type.
+	Body          *httpbody.HttpBody `protobuf:"bytes,1,opt,name=body,proto3" json:"body,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetAppraisalReportResponse) Reset() {
+	*x = GetAppraisalReportResponse{}
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[71]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetAppraisalReportResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetAppraisalReportResponse) ProtoMessage() {}
+
+func (x *GetAppraisalReportResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[71]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetAppraisalReportResponse.ProtoReflect.Descriptor instead.
+func (*GetAppraisalReportResponse) Descriptor() ([]byte, []int) {
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{71}
+}
+
+func (x *GetAppraisalReportResponse) GetBody() *httpbody.HttpBody {
+	if x != nil {
+		return x.Body
+	}
+	return nil
+}
+
+// CompareAppraisalsRequest names two appraisals.
+type CompareAppraisalsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The later appraisal, `appraisals/{appraisal}`.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// The earlier appraisal to compare against.
+	OtherAppraisal string `protobuf:"bytes,2,opt,name=other_appraisal,json=otherAppraisal,proto3" json:"other_appraisal,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *CompareAppraisalsRequest) Reset() {
+	*x = CompareAppraisalsRequest{}
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[72]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CompareAppraisalsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CompareAppraisalsRequest) ProtoMessage() {}
+
+func (x *CompareAppraisalsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[72]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CompareAppraisalsRequest.ProtoReflect.Descriptor instead.
+func (*CompareAppraisalsRequest) Descriptor() ([]byte, []int) {
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{72}
+}
+
+func (x *CompareAppraisalsRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *CompareAppraisalsRequest) GetOtherAppraisal() string {
+	if x != nil {
+		return x.OtherAppraisal
+	}
+	return ""
+}
+
+// CompareAppraisalsResponse lists the changes.
+type CompareAppraisalsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// One row per practice area in either appraisal.
+	PracticeAreas []*Comparison `protobuf:"bytes,1,rep,name=practice_areas,json=practiceAreas,proto3" json:"practice_areas,omitempty"`
+	// One row per domain: the sum of its practice areas' changes.
+	Domains []*Comparison `protobuf:"bytes,2,rep,name=domains,proto3" json:"domains,omitempty"`
+	// The maturity levels of the two appraisals.
+	MaturityLevel int32 `protobuf:"varint,3,opt,name=maturity_level,json=maturityLevel,proto3" json:"maturity_level,omitempty"`
+	// The earlier appraisal's maturity level.
+	OtherMaturityLevel int32 `protobuf:"varint,4,opt,name=other_maturity_level,json=otherMaturityLevel,proto3" json:"other_maturity_level,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
+}
+
+func (x *CompareAppraisalsResponse) Reset() {
+	*x = CompareAppraisalsResponse{}
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[73]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CompareAppraisalsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CompareAppraisalsResponse) ProtoMessage() {}
+
+func (x *CompareAppraisalsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[73]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CompareAppraisalsResponse.ProtoReflect.Descriptor instead.
+func (*CompareAppraisalsResponse) Descriptor() ([]byte, []int) {
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{73}
+}
+
+func (x *CompareAppraisalsResponse) GetPracticeAreas() []*Comparison {
+	if x != nil {
+		return x.PracticeAreas
+	}
+	return nil
+}
+
+func (x *CompareAppraisalsResponse) GetDomains() []*Comparison {
+	if x != nil {
+		return x.Domains
+	}
+	return nil
+}
+
+func (x *CompareAppraisalsResponse) GetMaturityLevel() int32 {
+	if x != nil {
+		return x.MaturityLevel
+	}
+	return 0
+}
+
+func (x *CompareAppraisalsResponse) GetOtherMaturityLevel() int32 {
+	if x != nil {
+		return x.OtherMaturityLevel
+	}
+	return 0
+}
+
+// Comparison is the change of one practice area or domain.
+type Comparison struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The practice area acronym or domain id.
+	Key string `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
+	// The capability level (practice area) or satisfied-levels count (domain)
+	// in the later appraisal.
+	Level int32 `protobuf:"varint,2,opt,name=level,proto3" json:"level,omitempty"`
+	// The same in the earlier appraisal.
+	OtherLevel int32 `protobuf:"varint,3,opt,name=other_level,json=otherLevel,proto3" json:"other_level,omitempty"`
+	// The direction of the change.
+	Change        Comparison_Change `protobuf:"varint,4,opt,name=change,proto3,enum=aim.appraisal.v1.Comparison_Change" json:"change,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Comparison) Reset() {
+	*x = Comparison{}
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[74]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Comparison) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Comparison) ProtoMessage() {}
+
+func (x *Comparison) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[74]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Comparison.ProtoReflect.Descriptor instead.
+func (*Comparison) Descriptor() ([]byte, []int) {
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{74}
+}
+
+func (x *Comparison) GetKey() string {
+	if x != nil {
+		return x.Key
+	}
+	return ""
+}
+
+func (x *Comparison) GetLevel() int32 {
+	if x != nil {
+		return x.Level
+	}
+	return 0
+}
+
+func (x *Comparison) GetOtherLevel() int32 {
+	if x != nil {
+		return x.OtherLevel
+	}
+	return 0
+}
+
+func (x *Comparison) GetChange() Comparison_Change {
+	if x != nil {
+		return x.Change
+	}
+	return Comparison_CHANGE_UNSPECIFIED
+}
+
+// ListAppraisalEventsRequest asks for one page of audit events.
+type ListAppraisalEventsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The appraisal, `appraisals/{appraisal}`.
+	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	// The most events to return. 0 means the default (50); values above 1000
+	// are treated as 1000; negative values are rejected.
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// The next_page_token of a previous call with the same other fields.
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListAppraisalEventsRequest) Reset() {
+	*x = ListAppraisalEventsRequest{}
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[75]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListAppraisalEventsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListAppraisalEventsRequest) ProtoMessage() {}
+
+func (x *ListAppraisalEventsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[75]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListAppraisalEventsRequest.ProtoReflect.Descriptor instead.
+func (*ListAppraisalEventsRequest) Descriptor() ([]byte, []int) {
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{75}
+}
+
+func (x *ListAppraisalEventsRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *ListAppraisalEventsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListAppraisalEventsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// ListAppraisalEventsResponse holds one page of audit events.
+type ListAppraisalEventsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The events on this page, oldest first.
+	Events []*AuditEvent `protobuf:"bytes,1,rep,name=events,proto3" json:"events,omitempty"`
+	// A token for the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListAppraisalEventsResponse) Reset() {
+	*x = ListAppraisalEventsResponse{}
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[76]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListAppraisalEventsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListAppraisalEventsResponse) ProtoMessage() {}
+
+func (x *ListAppraisalEventsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[76]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListAppraisalEventsResponse.ProtoReflect.Descriptor instead.
+func (*ListAppraisalEventsResponse) Descriptor() ([]byte, []int) {
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{76}
+}
+
+func (x *ListAppraisalEventsResponse) GetEvents() []*AuditEvent {
+	if x != nil {
+		return x.Events
+	}
+	return nil
+}
+
+func (x *ListAppraisalEventsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// VerifyAuditTrailRequest names the appraisal.
+type VerifyAuditTrailRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The appraisal, `appraisals/{appraisal}`.
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *VerifyAuditTrailRequest) Reset() {
+	*x = VerifyAuditTrailRequest{}
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[77]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *VerifyAuditTrailRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*VerifyAuditTrailRequest) ProtoMessage() {}
+
+func (x *VerifyAuditTrailRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[77]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use VerifyAuditTrailRequest.ProtoReflect.Descriptor instead.
+func (*VerifyAuditTrailRequest) Descriptor() ([]byte, []int) {
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{77}
+}
+
+func (x *VerifyAuditTrailRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// VerifyAuditTrailResponse reports whether the chain holds.
+type VerifyAuditTrailResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// True when every event's hash and link hold.
+	Verified bool `protobuf:"varint,1,opt,name=verified,proto3" json:"verified,omitempty"`
+	// How many events were checked.
+	EventsChecked int64 `protobuf:"varint,2,opt,name=events_checked,json=eventsChecked,proto3" json:"events_checked,omitempty"`
+	// The first event that does not hold, `appraisals/{a}/events/{n}`.
+	FirstBrokenEvent string `protobuf:"bytes,3,opt,name=first_broken_event,json=firstBrokenEvent,proto3" json:"first_broken_event,omitempty"`
+	// What is wrong with it.
+	Reason        string `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *VerifyAuditTrailResponse) Reset() {
+	*x = VerifyAuditTrailResponse{}
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[78]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *VerifyAuditTrailResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*VerifyAuditTrailResponse) ProtoMessage() {}
+
+func (x *VerifyAuditTrailResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[78]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use VerifyAuditTrailResponse.ProtoReflect.Descriptor instead.
+func (*VerifyAuditTrailResponse) Descriptor() ([]byte, []int) {
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{78}
+}
+
+func (x *VerifyAuditTrailResponse) GetVerified() bool {
+	if x != nil {
+		return x.Verified
+	}
+	return false
+}
+
+func (x *VerifyAuditTrailResponse) GetEventsChecked() int64 {
+	if x != nil {
+		return x.EventsChecked
+	}
+	return 0
+}
+
+func (x *VerifyAuditTrailResponse) GetFirstBrokenEvent() string {
+	if x != nil {
+		return x.FirstBrokenEvent
+	}
+	return ""
+}
+
+func (x *VerifyAuditTrailResponse) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+// WatchAppraisalRequest names the appraisal and where to start.
+type WatchAppraisalRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The appraisal, `appraisals/{appraisal}`.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// Stream events after this sequence number; 0 replays from the first.
+	AfterSequence int64 `protobuf:"varint,2,opt,name=after_sequence,json=afterSequence,proto3" json:"after_sequence,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WatchAppraisalRequest) Reset() {
+	*x = WatchAppraisalRequest{}
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[79]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchAppraisalRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchAppraisalRequest) ProtoMessage() {}
+
+func (x *WatchAppraisalRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[79]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchAppraisalRequest.ProtoReflect.Descriptor instead.
+func (*WatchAppraisalRequest) Descriptor() ([]byte, []int) {
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{79}
+}
+
+func (x *WatchAppraisalRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *WatchAppraisalRequest) GetAfterSequence() int64 {
+	if x != nil {
+		return x.AfterSequence
+	}
+	return 0
+}
+
+// WatchAppraisalResponse carries one event.
+type WatchAppraisalResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The event.
+	Event         *AuditEvent `protobuf:"bytes,1,opt,name=event,proto3" json:"event,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WatchAppraisalResponse) Reset() {
+	*x = WatchAppraisalResponse{}
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[80]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchAppraisalResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchAppraisalResponse) ProtoMessage() {}
+
+func (x *WatchAppraisalResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[80]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchAppraisalResponse.ProtoReflect.Descriptor instead.
+func (*WatchAppraisalResponse) Descriptor() ([]byte, []int) {
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{80}
+}
+
+func (x *WatchAppraisalResponse) GetEvent() *AuditEvent {
+	if x != nil {
+		return x.Event
+	}
+	return nil
+}
+
+// Settings are a tenant's appraisal policies.
+type Settings struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The resource name, `settings` (the caller's tenant's).
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// When true, an appraisal with AI usage scenarios in scope can be planned
+	// with a lead appraiser who lacks the AI appraisal certification (AAIM).
+	// The default, false, requires it.
+	AllowUncertifiedAiLead bool `protobuf:"varint,2,opt,name=allow_uncertified_ai_lead,json=allowUncertifiedAiLead,proto3" json:"allow_uncertified_ai_lead,omitempty"`
+	// A checksum for optimistic concurrency (AIP-154).
+	Etag          string `protobuf:"bytes,3,opt,name=etag,proto3" json:"etag,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Settings) Reset() {
+	*x = Settings{}
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[81]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Settings) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Settings) ProtoMessage() {}
+
+func (x *Settings) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[81]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Settings.ProtoReflect.Descriptor instead.
+func (*Settings) Descriptor() ([]byte, []int) {
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{81}
+}
+
+func (x *Settings) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Settings) GetAllowUncertifiedAiLead() bool {
+	if x != nil {
+		return x.AllowUncertifiedAiLead
+	}
+	return false
+}
+
+func (x *Settings) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+// GetSettingsRequest names the settings.
+type GetSettingsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// `settings`.
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetSettingsRequest) Reset() {
+	*x = GetSettingsRequest{}
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[82]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetSettingsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetSettingsRequest) ProtoMessage() {}
+
+func (x *GetSettingsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[82]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetSettingsRequest.ProtoReflect.Descriptor instead.
+func (*GetSettingsRequest) Descriptor() ([]byte, []int) {
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{82}
+}
+
+func (x *GetSettingsRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// GetSettingsResponse carries the settings. Over REST the settings
+// themselves are the response body.
+type GetSettingsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The settings.
+	Settings      *Settings `protobuf:"bytes,1,opt,name=settings,proto3" json:"settings,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetSettingsResponse) Reset() {
+	*x = GetSettingsResponse{}
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[83]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetSettingsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetSettingsResponse) ProtoMessage() {}
+
+func (x *GetSettingsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[83]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetSettingsResponse.ProtoReflect.Descriptor instead.
+func (*GetSettingsResponse) Descriptor() ([]byte, []int) {
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{83}
+}
+
+func (x *GetSettingsResponse) GetSettings() *Settings {
+	if x != nil {
+		return x.Settings
+	}
+	return nil
+}
+
+// UpdateSettingsRequest carries changed settings.
+type UpdateSettingsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The settings, name `settings`.
+	Settings *Settings `protobuf:"bytes,1,opt,name=settings,proto3" json:"settings,omitempty"`
+	// The fields to change; empty means all.
+	UpdateMask *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
+	// When set, the current etag; a mismatch answers ABORTED.
+	Etag          string `protobuf:"bytes,3,opt,name=etag,proto3" json:"etag,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateSettingsRequest) Reset() {
+	*x = UpdateSettingsRequest{}
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[84]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateSettingsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateSettingsRequest) ProtoMessage() {}
+
+func (x *UpdateSettingsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[84]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateSettingsRequest.ProtoReflect.Descriptor instead.
+func (*UpdateSettingsRequest) Descriptor() ([]byte, []int) {
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{84}
+}
+
+func (x *UpdateSettingsRequest) GetSettings() *Settings {
+	if x != nil {
+		return x.Settings
+	}
+	return nil
+}
+
+func (x *UpdateSettingsRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
+	if x != nil {
+		return x.UpdateMask
+	}
+	return nil
+}
+
+func (x *UpdateSettingsRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+// UpdateSettingsResponse carries the settings. Over REST the settings
+// themselves are the response body.
+type UpdateSettingsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The settings.
+	Settings      *Settings `protobuf:"bytes,1,opt,name=settings,proto3" json:"settings,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateSettingsResponse) Reset() {
+	*x = UpdateSettingsResponse{}
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[85]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateSettingsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateSettingsResponse) ProtoMessage() {}
+
+func (x *UpdateSettingsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[85]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateSettingsResponse.ProtoReflect.Descriptor instead.
+func (*UpdateSettingsResponse) Descriptor() ([]byte, []int) {
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{85}
+}
+
+func (x *UpdateSettingsResponse) GetSettings() *Settings {
+	if x != nil {
+		return x.Settings
+	}
+	return nil
+}
+
 var File_aim_appraisal_v1_appraisal_service_proto protoreflect.FileDescriptor
 
 const file_aim_appraisal_v1_appraisal_service_proto_rawDesc = "" +
 	"\n" +
-	"(aim/appraisal/v1/appraisal_service.proto\x12\x10aim.appraisal.v1\x1a aim/appraisal/v1/appraisal.proto\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x17google/api/client.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\"\xcb\x01\n" +
+	"(aim/appraisal/v1/appraisal_service.proto\x12\x10aim.appraisal.v1\x1a aim/appraisal/v1/appraisal.proto\x1a aim/appraisal/v1/resources.proto\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x17google/api/client.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/httpbody.proto\x1a\x19google/api/resource.proto\x1a google/protobuf/field_mask.proto\"\xcb\x01\n" +
 	"\x16CreateAppraisalRequest\x12>\n" +
 	"\tappraisal\x18\x01 \x01(\v2\x1b.aim.appraisal.v1.AppraisalB\x03\xe0A\x02R\tappraisal\x12F\n" +
 	"\fappraisal_id\x18\x02 \x01(\tB#\xe0A\x01\xbaH\x1dr\x1b2\x19^([a-z][a-z0-9-]{0,62})?$R\vappraisalId\x12)\n" +
@@ -368,11 +4797,372 @@ const file_aim_appraisal_v1_appraisal_service_proto_rawDesc = "" +
 	"\n" +
 	"appraisals\x18\x01 \x03(\v2\x1b.aim.appraisal.v1.AppraisalR\n" +
 	"appraisals\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xd2\x03\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xba\x01\n" +
+	"\x16UpdateAppraisalRequest\x12>\n" +
+	"\tappraisal\x18\x01 \x01(\v2\x1b.aim.appraisal.v1.AppraisalB\x03\xe0A\x02R\tappraisal\x12@\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB\x03\xe0A\x01R\n" +
+	"updateMask\x12\x1e\n" +
+	"\x04etag\x18\x03 \x01(\tB\n" +
+	"\xe0A\x01\xbaH\x04r\x02\x18@R\x04etag\"T\n" +
+	"\x17UpdateAppraisalResponse\x129\n" +
+	"\tappraisal\x18\x01 \x01(\v2\x1b.aim.appraisal.v1.AppraisalR\tappraisal\"\xa3\x01\n" +
+	"\x14PlanAppraisalRequest\x12k\n" +
+	"\x04name\x18\x01 \x01(\tBW\xe0A\x02\xfaA&\n" +
+	"$appraisal.aim-platform.dev/Appraisal\xbaH(r&2$^appraisals/[a-z0-9][a-z0-9-]{0,62}$R\x04name\x12\x1e\n" +
+	"\x04etag\x18\x02 \x01(\tB\n" +
+	"\xe0A\x01\xbaH\x04r\x02\x18@R\x04etag\"R\n" +
+	"\x15PlanAppraisalResponse\x129\n" +
+	"\tappraisal\x18\x01 \x01(\v2\x1b.aim.appraisal.v1.AppraisalR\tappraisal\"\xa4\x01\n" +
+	"\x15StartAppraisalRequest\x12k\n" +
+	"\x04name\x18\x01 \x01(\tBW\xe0A\x02\xfaA&\n" +
+	"$appraisal.aim-platform.dev/Appraisal\xbaH(r&2$^appraisals/[a-z0-9][a-z0-9-]{0,62}$R\x04name\x12\x1e\n" +
+	"\x04etag\x18\x02 \x01(\tB\n" +
+	"\xe0A\x01\xbaH\x04r\x02\x18@R\x04etag\"S\n" +
+	"\x16StartAppraisalResponse\x129\n" +
+	"\tappraisal\x18\x01 \x01(\v2\x1b.aim.appraisal.v1.AppraisalR\tappraisal\"\xa3\x01\n" +
+	"\x14RateAppraisalRequest\x12k\n" +
+	"\x04name\x18\x01 \x01(\tBW\xe0A\x02\xfaA&\n" +
+	"$appraisal.aim-platform.dev/Appraisal\xbaH(r&2$^appraisals/[a-z0-9][a-z0-9-]{0,62}$R\x04name\x12\x1e\n" +
+	"\x04etag\x18\x02 \x01(\tB\n" +
+	"\xe0A\x01\xbaH\x04r\x02\x18@R\x04etag\"R\n" +
+	"\x15RateAppraisalResponse\x129\n" +
+	"\tappraisal\x18\x01 \x01(\v2\x1b.aim.appraisal.v1.AppraisalR\tappraisal\"\xa5\x01\n" +
+	"\x16ReportAppraisalRequest\x12k\n" +
+	"\x04name\x18\x01 \x01(\tBW\xe0A\x02\xfaA&\n" +
+	"$appraisal.aim-platform.dev/Appraisal\xbaH(r&2$^appraisals/[a-z0-9][a-z0-9-]{0,62}$R\x04name\x12\x1e\n" +
+	"\x04etag\x18\x02 \x01(\tB\n" +
+	"\xe0A\x01\xbaH\x04r\x02\x18@R\x04etag\"T\n" +
+	"\x17ReportAppraisalResponse\x129\n" +
+	"\tappraisal\x18\x01 \x01(\v2\x1b.aim.appraisal.v1.AppraisalR\tappraisal\"\xa4\x01\n" +
+	"\x15CloseAppraisalRequest\x12k\n" +
+	"\x04name\x18\x01 \x01(\tBW\xe0A\x02\xfaA&\n" +
+	"$appraisal.aim-platform.dev/Appraisal\xbaH(r&2$^appraisals/[a-z0-9][a-z0-9-]{0,62}$R\x04name\x12\x1e\n" +
+	"\x04etag\x18\x02 \x01(\tB\n" +
+	"\xe0A\x01\xbaH\x04r\x02\x18@R\x04etag\"S\n" +
+	"\x16CloseAppraisalResponse\x129\n" +
+	"\tappraisal\x18\x01 \x01(\v2\x1b.aim.appraisal.v1.AppraisalR\tappraisal\"\xa5\x01\n" +
+	"\x16CancelAppraisalRequest\x12k\n" +
+	"\x04name\x18\x01 \x01(\tBW\xe0A\x02\xfaA&\n" +
+	"$appraisal.aim-platform.dev/Appraisal\xbaH(r&2$^appraisals/[a-z0-9][a-z0-9-]{0,62}$R\x04name\x12\x1e\n" +
+	"\x04etag\x18\x02 \x01(\tB\n" +
+	"\xe0A\x01\xbaH\x04r\x02\x18@R\x04etag\"T\n" +
+	"\x17CancelAppraisalResponse\x129\n" +
+	"\tappraisal\x18\x01 \x01(\v2\x1b.aim.appraisal.v1.AppraisalR\tappraisal\"\xc4\x02\n" +
+	"\x17CreateTeamMemberRequest\x12o\n" +
+	"\x06parent\x18\x01 \x01(\tBW\xe0A\x02\xfaA&\n" +
+	"$appraisal.aim-platform.dev/Appraisal\xbaH(r&2$^appraisals/[a-z0-9][a-z0-9-]{0,62}$R\x06parent\x12B\n" +
+	"\vteam_member\x18\x02 \x01(\v2\x1c.aim.appraisal.v1.TeamMemberB\x03\xe0A\x02R\n" +
+	"teamMember\x12I\n" +
+	"\x0eteam_member_id\x18\x03 \x01(\tB#\xe0A\x01\xbaH\x1dr\x1b2\x19^([a-z][a-z0-9-]{0,62})?$R\fteamMemberId\x12)\n" +
+	"\n" +
+	"request_id\x18\x04 \x01(\tB\n" +
+	"\xe0A\x01\xbaH\x04r\x02\x18@R\trequestId\"Y\n" +
+	"\x18CreateTeamMemberResponse\x12=\n" +
+	"\vteam_member\x18\x01 \x01(\v2\x1c.aim.appraisal.v1.TeamMemberR\n" +
+	"teamMember\"\xa9\x01\n" +
+	"\x14GetTeamMemberRequest\x12\x90\x01\n" +
+	"\x04name\x18\x01 \x01(\tB|\xe0A\x02\xfaA'\n" +
+	"%appraisal.aim-platform.dev/TeamMember\xbaHLrJ2H^appraisals/[a-z0-9][a-z0-9-]{0,62}/teamMembers/[a-z0-9][a-z0-9-]{0,62}$R\x04name\"V\n" +
+	"\x15GetTeamMemberResponse\x12=\n" +
+	"\vteam_member\x18\x01 \x01(\v2\x1c.aim.appraisal.v1.TeamMemberR\n" +
+	"teamMember\"\xb5\x01\n" +
+	"\x16ListTeamMembersRequest\x12F\n" +
+	"\x06parent\x18\x01 \x01(\tB.\xe0A\x02\xbaH(r&2$^appraisals/[a-z0-9][a-z0-9-]{0,62}$R\x06parent\x12'\n" +
+	"\tpage_size\x18\x02 \x01(\x05B\n" +
+	"\xe0A\x01\xbaH\x04\x1a\x02(\x00R\bpageSize\x12*\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tB\v\xe0A\x01\xbaH\x05r\x03\x18\x80\bR\tpageToken\"\x82\x01\n" +
+	"\x17ListTeamMembersResponse\x12?\n" +
+	"\fteam_members\x18\x01 \x03(\v2\x1c.aim.appraisal.v1.TeamMemberR\vteamMembers\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xbf\x01\n" +
+	"\x17UpdateTeamMemberRequest\x12B\n" +
+	"\vteam_member\x18\x01 \x01(\v2\x1c.aim.appraisal.v1.TeamMemberB\x03\xe0A\x02R\n" +
+	"teamMember\x12@\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB\x03\xe0A\x01R\n" +
+	"updateMask\x12\x1e\n" +
+	"\x04etag\x18\x03 \x01(\tB\n" +
+	"\xe0A\x01\xbaH\x04r\x02\x18@R\x04etag\"Y\n" +
+	"\x18UpdateTeamMemberResponse\x12=\n" +
+	"\vteam_member\x18\x01 \x01(\v2\x1c.aim.appraisal.v1.TeamMemberR\n" +
+	"teamMember\"\xcc\x01\n" +
+	"\x17DeleteTeamMemberRequest\x12\x90\x01\n" +
+	"\x04name\x18\x01 \x01(\tB|\xe0A\x02\xfaA'\n" +
+	"%appraisal.aim-platform.dev/TeamMember\xbaHLrJ2H^appraisals/[a-z0-9][a-z0-9-]{0,62}/teamMembers/[a-z0-9][a-z0-9-]{0,62}$R\x04name\x12\x1e\n" +
+	"\x04etag\x18\x02 \x01(\tB\n" +
+	"\xe0A\x01\xbaH\x04r\x02\x18@R\x04etag\"\x1a\n" +
+	"\x18DeleteTeamMemberResponse\"\xb6\x02\n" +
+	"\x15CreateInstanceRequest\x12o\n" +
+	"\x06parent\x18\x01 \x01(\tBW\xe0A\x02\xfaA&\n" +
+	"$appraisal.aim-platform.dev/Appraisal\xbaH(r&2$^appraisals/[a-z0-9][a-z0-9-]{0,62}$R\x06parent\x12;\n" +
+	"\binstance\x18\x02 \x01(\v2\x1a.aim.appraisal.v1.InstanceB\x03\xe0A\x02R\binstance\x12D\n" +
+	"\vinstance_id\x18\x03 \x01(\tB#\xe0A\x01\xbaH\x1dr\x1b2\x19^([a-z][a-z0-9-]{0,62})?$R\n" +
+	"instanceId\x12)\n" +
+	"\n" +
+	"request_id\x18\x04 \x01(\tB\n" +
+	"\xe0A\x01\xbaH\x04r\x02\x18@R\trequestId\"P\n" +
+	"\x16CreateInstanceResponse\x126\n" +
+	"\binstance\x18\x01 \x01(\v2\x1a.aim.appraisal.v1.InstanceR\binstance\"\xa3\x01\n" +
+	"\x12GetInstanceRequest\x12\x8c\x01\n" +
+	"\x04name\x18\x01 \x01(\tBx\xe0A\x02\xfaA%\n" +
+	"#appraisal.aim-platform.dev/Instance\xbaHJrH2F^appraisals/[a-z0-9][a-z0-9-]{0,62}/instances/[a-z0-9][a-z0-9-]{0,62}$R\x04name\"M\n" +
+	"\x13GetInstanceResponse\x126\n" +
+	"\binstance\x18\x01 \x01(\v2\x1a.aim.appraisal.v1.InstanceR\binstance\"\xb3\x01\n" +
+	"\x14ListInstancesRequest\x12F\n" +
+	"\x06parent\x18\x01 \x01(\tB.\xe0A\x02\xbaH(r&2$^appraisals/[a-z0-9][a-z0-9-]{0,62}$R\x06parent\x12'\n" +
+	"\tpage_size\x18\x02 \x01(\x05B\n" +
+	"\xe0A\x01\xbaH\x04\x1a\x02(\x00R\bpageSize\x12*\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tB\v\xe0A\x01\xbaH\x05r\x03\x18\x80\bR\tpageToken\"y\n" +
+	"\x15ListInstancesResponse\x128\n" +
+	"\tinstances\x18\x01 \x03(\v2\x1a.aim.appraisal.v1.InstanceR\tinstances\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xc6\x01\n" +
+	"\x15DeleteInstanceRequest\x12\x8c\x01\n" +
+	"\x04name\x18\x01 \x01(\tBx\xe0A\x02\xfaA%\n" +
+	"#appraisal.aim-platform.dev/Instance\xbaHJrH2F^appraisals/[a-z0-9][a-z0-9-]{0,62}/instances/[a-z0-9][a-z0-9-]{0,62}$R\x04name\x12\x1e\n" +
+	"\x04etag\x18\x02 \x01(\tB\n" +
+	"\xe0A\x01\xbaH\x04r\x02\x18@R\x04etag\"\x18\n" +
+	"\x16DeleteInstanceResponse\"\xb6\x02\n" +
+	"\x15CreateEvidenceRequest\x12o\n" +
+	"\x06parent\x18\x01 \x01(\tBW\xe0A\x02\xfaA&\n" +
+	"$appraisal.aim-platform.dev/Appraisal\xbaH(r&2$^appraisals/[a-z0-9][a-z0-9-]{0,62}$R\x06parent\x12;\n" +
+	"\bevidence\x18\x02 \x01(\v2\x1a.aim.appraisal.v1.EvidenceB\x03\xe0A\x02R\bevidence\x12D\n" +
+	"\vevidence_id\x18\x03 \x01(\tB#\xe0A\x01\xbaH\x1dr\x1b2\x19^([a-z][a-z0-9-]{0,62})?$R\n" +
+	"evidenceId\x12)\n" +
+	"\n" +
+	"request_id\x18\x04 \x01(\tB\n" +
+	"\xe0A\x01\xbaH\x04r\x02\x18@R\trequestId\"P\n" +
+	"\x16CreateEvidenceResponse\x126\n" +
+	"\bevidence\x18\x01 \x01(\v2\x1a.aim.appraisal.v1.EvidenceR\bevidence\"\xa2\x01\n" +
+	"\x12GetEvidenceRequest\x12\x8b\x01\n" +
+	"\x04name\x18\x01 \x01(\tBw\xe0A\x02\xfaA%\n" +
+	"#appraisal.aim-platform.dev/Evidence\xbaHIrG2E^appraisals/[a-z0-9][a-z0-9-]{0,62}/evidence/[a-z0-9][a-z0-9-]{0,62}$R\x04name\"M\n" +
+	"\x13GetEvidenceResponse\x126\n" +
+	"\bevidence\x18\x01 \x01(\v2\x1a.aim.appraisal.v1.EvidenceR\bevidence\"\xb2\x01\n" +
+	"\x13ListEvidenceRequest\x12F\n" +
+	"\x06parent\x18\x01 \x01(\tB.\xe0A\x02\xbaH(r&2$^appraisals/[a-z0-9][a-z0-9-]{0,62}$R\x06parent\x12'\n" +
+	"\tpage_size\x18\x02 \x01(\x05B\n" +
+	"\xe0A\x01\xbaH\x04\x1a\x02(\x00R\bpageSize\x12*\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tB\v\xe0A\x01\xbaH\x05r\x03\x18\x80\bR\tpageToken\"v\n" +
+	"\x14ListEvidenceResponse\x126\n" +
+	"\bevidence\x18\x01 \x03(\v2\x1a.aim.appraisal.v1.EvidenceR\bevidence\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xc5\x01\n" +
+	"\x15DeleteEvidenceRequest\x12\x8b\x01\n" +
+	"\x04name\x18\x01 \x01(\tBw\xe0A\x02\xfaA%\n" +
+	"#appraisal.aim-platform.dev/Evidence\xbaHIrG2E^appraisals/[a-z0-9][a-z0-9-]{0,62}/evidence/[a-z0-9][a-z0-9-]{0,62}$R\x04name\x12\x1e\n" +
+	"\x04etag\x18\x02 \x01(\tB\n" +
+	"\xe0A\x01\xbaH\x04r\x02\x18@R\x04etag\"\x18\n" +
+	"\x16DeleteEvidenceResponse\"\xb0\x02\n" +
+	"\x14CreateFindingRequest\x12o\n" +
+	"\x06parent\x18\x01 \x01(\tBW\xe0A\x02\xfaA&\n" +
+	"$appraisal.aim-platform.dev/Appraisal\xbaH(r&2$^appraisals/[a-z0-9][a-z0-9-]{0,62}$R\x06parent\x128\n" +
+	"\afinding\x18\x02 \x01(\v2\x19.aim.appraisal.v1.FindingB\x03\xe0A\x02R\afinding\x12B\n" +
+	"\n" +
+	"finding_id\x18\x03 \x01(\tB#\xe0A\x01\xbaH\x1dr\x1b2\x19^([a-z][a-z0-9-]{0,62})?$R\tfindingId\x12)\n" +
+	"\n" +
+	"request_id\x18\x04 \x01(\tB\n" +
+	"\xe0A\x01\xbaH\x04r\x02\x18@R\trequestId\"L\n" +
+	"\x15CreateFindingResponse\x123\n" +
+	"\afinding\x18\x01 \x01(\v2\x19.aim.appraisal.v1.FindingR\afinding\"\xa0\x01\n" +
+	"\x11GetFindingRequest\x12\x8a\x01\n" +
+	"\x04name\x18\x01 \x01(\tBv\xe0A\x02\xfaA$\n" +
+	"\"appraisal.aim-platform.dev/Finding\xbaHIrG2E^appraisals/[a-z0-9][a-z0-9-]{0,62}/findings/[a-z0-9][a-z0-9-]{0,62}$R\x04name\"I\n" +
+	"\x12GetFindingResponse\x123\n" +
+	"\afinding\x18\x01 \x01(\v2\x19.aim.appraisal.v1.FindingR\afinding\"\xb2\x01\n" +
+	"\x13ListFindingsRequest\x12F\n" +
+	"\x06parent\x18\x01 \x01(\tB.\xe0A\x02\xbaH(r&2$^appraisals/[a-z0-9][a-z0-9-]{0,62}$R\x06parent\x12'\n" +
+	"\tpage_size\x18\x02 \x01(\x05B\n" +
+	"\xe0A\x01\xbaH\x04\x1a\x02(\x00R\bpageSize\x12*\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tB\v\xe0A\x01\xbaH\x05r\x03\x18\x80\bR\tpageToken\"u\n" +
+	"\x14ListFindingsResponse\x125\n" +
+	"\bfindings\x18\x01 \x03(\v2\x19.aim.appraisal.v1.FindingR\bfindings\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xb2\x01\n" +
+	"\x14UpdateFindingRequest\x128\n" +
+	"\afinding\x18\x01 \x01(\v2\x19.aim.appraisal.v1.FindingB\x03\xe0A\x02R\afinding\x12@\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB\x03\xe0A\x01R\n" +
+	"updateMask\x12\x1e\n" +
+	"\x04etag\x18\x03 \x01(\tB\n" +
+	"\xe0A\x01\xbaH\x04r\x02\x18@R\x04etag\"L\n" +
+	"\x15UpdateFindingResponse\x123\n" +
+	"\afinding\x18\x01 \x01(\v2\x19.aim.appraisal.v1.FindingR\afinding\"\xc3\x01\n" +
+	"\x14DeleteFindingRequest\x12\x8a\x01\n" +
+	"\x04name\x18\x01 \x01(\tBv\xe0A\x02\xfaA$\n" +
+	"\"appraisal.aim-platform.dev/Finding\xbaHIrG2E^appraisals/[a-z0-9][a-z0-9-]{0,62}/findings/[a-z0-9][a-z0-9-]{0,62}$R\x04name\x12\x1e\n" +
+	"\x04etag\x18\x02 \x01(\tB\n" +
+	"\xe0A\x01\xbaH\x04r\x02\x18@R\x04etag\"\x17\n" +
+	"\x15DeleteFindingResponse\"\xe7\x01\n" +
+	"\x1aGetCharacterizationRequest\x12\xc8\x01\n" +
+	"\x04name\x18\x01 \x01(\tB\xb3\x01\xe0A\x02\xfaA-\n" +
+	"+appraisal.aim-platform.dev/Characterization\xbaH}r{2y^appraisals/[a-z0-9][a-z0-9-]{0,62}/instances/[a-z0-9][a-z0-9-]{0,62}/characterizations/[A-Za-z0-9][A-Za-z0-9._ -]{0,31}$R\x04name\"m\n" +
+	"\x1bGetCharacterizationResponse\x12N\n" +
+	"\x10characterization\x18\x01 \x01(\v2\".aim.appraisal.v1.CharacterizationR\x10characterization\"\xe1\x01\n" +
+	"\x1cListCharacterizationsRequest\x12l\n" +
+	"\x06parent\x18\x01 \x01(\tBT\xe0A\x02\xbaHNrL2J^appraisals/[a-z0-9][a-z0-9-]{0,62}/instances/(-|[a-z0-9][a-z0-9-]{0,62})$R\x06parent\x12'\n" +
+	"\tpage_size\x18\x02 \x01(\x05B\n" +
+	"\xe0A\x01\xbaH\x04\x1a\x02(\x00R\bpageSize\x12*\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tB\v\xe0A\x01\xbaH\x05r\x03\x18\x80\bR\tpageToken\"\x99\x01\n" +
+	"\x1dListCharacterizationsResponse\x12P\n" +
+	"\x11characterizations\x18\x01 \x03(\v2\".aim.appraisal.v1.CharacterizationR\x11characterizations\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x80\x02\n" +
+	"\x1dUpdateCharacterizationRequest\x12S\n" +
+	"\x10characterization\x18\x01 \x01(\v2\".aim.appraisal.v1.CharacterizationB\x03\xe0A\x02R\x10characterization\x12@\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB\x03\xe0A\x01R\n" +
+	"updateMask\x12(\n" +
+	"\rallow_missing\x18\x03 \x01(\bB\x03\xe0A\x01R\fallowMissing\x12\x1e\n" +
+	"\x04etag\x18\x04 \x01(\tB\n" +
+	"\xe0A\x01\xbaH\x04r\x02\x18@R\x04etag\"p\n" +
+	"\x1eUpdateCharacterizationResponse\x12N\n" +
+	"\x10characterization\x18\x01 \x01(\v2\".aim.appraisal.v1.CharacterizationR\x10characterization\"\xf3\x01\n" +
+	"#BatchUpdateCharacterizationsRequest\x12o\n" +
+	"\x06parent\x18\x01 \x01(\tBW\xe0A\x02\xfaA&\n" +
+	"$appraisal.aim-platform.dev/Appraisal\xbaH(r&2$^appraisals/[a-z0-9][a-z0-9-]{0,62}$R\x06parent\x12[\n" +
+	"\brequests\x18\x02 \x03(\v2/.aim.appraisal.v1.UpdateCharacterizationRequestB\x0e\xe0A\x02\xbaH\b\x92\x01\x05\b\x01\x10\xe8\aR\brequests\"x\n" +
+	"$BatchUpdateCharacterizationsResponse\x12P\n" +
+	"\x11characterizations\x18\x01 \x03(\v2\".aim.appraisal.v1.CharacterizationR\x11characterizations\"\xd6\x01\n" +
+	"\x19RecordTeamDecisionRequest\x12o\n" +
+	"\x06parent\x18\x01 \x01(\tBW\xe0A\x02\xfaA&\n" +
+	"$appraisal.aim-platform.dev/Appraisal\xbaH(r&2$^appraisals/[a-z0-9][a-z0-9-]{0,62}$R\x06parent\x12H\n" +
+	"\rteam_decision\x18\x02 \x01(\v2\x1e.aim.appraisal.v1.TeamDecisionB\x03\xe0A\x02R\fteamDecision\"a\n" +
+	"\x1aRecordTeamDecisionResponse\x12C\n" +
+	"\rteam_decision\x18\x01 \x01(\v2\x1e.aim.appraisal.v1.TeamDecisionR\fteamDecision\"\xb7\x01\n" +
+	"\x18ListTeamDecisionsRequest\x12F\n" +
+	"\x06parent\x18\x01 \x01(\tB.\xe0A\x02\xbaH(r&2$^appraisals/[a-z0-9][a-z0-9-]{0,62}$R\x06parent\x12'\n" +
+	"\tpage_size\x18\x02 \x01(\x05B\n" +
+	"\xe0A\x01\xbaH\x04\x1a\x02(\x00R\bpageSize\x12*\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tB\v\xe0A\x01\xbaH\x05r\x03\x18\x80\bR\tpageToken\"\x8a\x01\n" +
+	"\x19ListTeamDecisionsResponse\x12E\n" +
+	"\x0eteam_decisions\x18\x01 \x03(\v2\x1e.aim.appraisal.v1.TeamDecisionR\rteamDecisions\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x86\x01\n" +
+	"\x11GetRatingsRequest\x12q\n" +
+	"\x04name\x18\x01 \x01(\tB]\xe0A\x02\xfaA$\n" +
+	"\"appraisal.aim-platform.dev/Ratings\xbaH0r.2,^appraisals/[a-z0-9][a-z0-9-]{0,62}/ratings$R\x04name\"I\n" +
+	"\x12GetRatingsResponse\x123\n" +
+	"\aratings\x18\x01 \x01(\v2\x19.aim.appraisal.v1.RatingsR\aratings\"\xa5\x02\n" +
+	"\x19GetAppraisalReportRequest\x12k\n" +
+	"\x04name\x18\x01 \x01(\tBW\xe0A\x02\xfaA&\n" +
+	"$appraisal.aim-platform.dev/Appraisal\xbaH(r&2$^appraisals/[a-z0-9][a-z0-9-]{0,62}$R\x04name\x12W\n" +
+	"\x06format\x18\x02 \x01(\x0e22.aim.appraisal.v1.GetAppraisalReportRequest.FormatB\v\xe0A\x01\xbaH\x05\x82\x01\x02\x10\x01R\x06format\"B\n" +
+	"\x06Format\x12\x16\n" +
+	"\x12FORMAT_UNSPECIFIED\x10\x00\x12\x0f\n" +
+	"\vFORMAT_JSON\x10\x01\x12\x0f\n" +
+	"\vFORMAT_HTML\x10\x02\"F\n" +
+	"\x1aGetAppraisalReportResponse\x12(\n" +
+	"\x04body\x18\x01 \x01(\v2\x14.google.api.HttpBodyR\x04body\"\x8a\x02\n" +
+	"\x18CompareAppraisalsRequest\x12k\n" +
+	"\x04name\x18\x01 \x01(\tBW\xe0A\x02\xfaA&\n" +
+	"$appraisal.aim-platform.dev/Appraisal\xbaH(r&2$^appraisals/[a-z0-9][a-z0-9-]{0,62}$R\x04name\x12\x80\x01\n" +
+	"\x0fother_appraisal\x18\x02 \x01(\tBW\xe0A\x02\xfaA&\n" +
+	"$appraisal.aim-platform.dev/Appraisal\xbaH(r&2$^appraisals/[a-z0-9][a-z0-9-]{0,62}$R\x0eotherAppraisal\"\xf1\x01\n" +
+	"\x19CompareAppraisalsResponse\x12C\n" +
+	"\x0epractice_areas\x18\x01 \x03(\v2\x1c.aim.appraisal.v1.ComparisonR\rpracticeAreas\x126\n" +
+	"\adomains\x18\x02 \x03(\v2\x1c.aim.appraisal.v1.ComparisonR\adomains\x12%\n" +
+	"\x0ematurity_level\x18\x03 \x01(\x05R\rmaturityLevel\x120\n" +
+	"\x14other_maturity_level\x18\x04 \x01(\x05R\x12otherMaturityLevel\"\x9c\x02\n" +
+	"\n" +
+	"Comparison\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05level\x18\x02 \x01(\x05R\x05level\x12\x1f\n" +
+	"\vother_level\x18\x03 \x01(\x05R\n" +
+	"otherLevel\x12;\n" +
+	"\x06change\x18\x04 \x01(\x0e2#.aim.appraisal.v1.Comparison.ChangeR\x06change\"\x87\x01\n" +
+	"\x06Change\x12\x16\n" +
+	"\x12CHANGE_UNSPECIFIED\x10\x00\x12\x13\n" +
+	"\x0fCHANGE_IMPROVED\x10\x01\x12\x14\n" +
+	"\x10CHANGE_REGRESSED\x10\x02\x12\x14\n" +
+	"\x10CHANGE_UNCHANGED\x10\x03\x12\x10\n" +
+	"\fCHANGE_ADDED\x10\x04\x12\x12\n" +
+	"\x0eCHANGE_REMOVED\x10\x05\"\xb9\x01\n" +
+	"\x1aListAppraisalEventsRequest\x12F\n" +
+	"\x06parent\x18\x01 \x01(\tB.\xe0A\x02\xbaH(r&2$^appraisals/[a-z0-9][a-z0-9-]{0,62}$R\x06parent\x12'\n" +
+	"\tpage_size\x18\x02 \x01(\x05B\n" +
+	"\xe0A\x01\xbaH\x04\x1a\x02(\x00R\bpageSize\x12*\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tB\v\xe0A\x01\xbaH\x05r\x03\x18\x80\bR\tpageToken\"{\n" +
+	"\x1bListAppraisalEventsResponse\x124\n" +
+	"\x06events\x18\x01 \x03(\v2\x1c.aim.appraisal.v1.AuditEventR\x06events\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x86\x01\n" +
+	"\x17VerifyAuditTrailRequest\x12k\n" +
+	"\x04name\x18\x01 \x01(\tBW\xe0A\x02\xfaA&\n" +
+	"$appraisal.aim-platform.dev/Appraisal\xbaH(r&2$^appraisals/[a-z0-9][a-z0-9-]{0,62}$R\x04name\"\xa3\x01\n" +
+	"\x18VerifyAuditTrailResponse\x12\x1a\n" +
+	"\bverified\x18\x01 \x01(\bR\bverified\x12%\n" +
+	"\x0eevents_checked\x18\x02 \x01(\x03R\reventsChecked\x12,\n" +
+	"\x12first_broken_event\x18\x03 \x01(\tR\x10firstBrokenEvent\x12\x16\n" +
+	"\x06reason\x18\x04 \x01(\tR\x06reason\"\xb7\x01\n" +
+	"\x15WatchAppraisalRequest\x12k\n" +
+	"\x04name\x18\x01 \x01(\tBW\xe0A\x02\xfaA&\n" +
+	"$appraisal.aim-platform.dev/Appraisal\xbaH(r&2$^appraisals/[a-z0-9][a-z0-9-]{0,62}$R\x04name\x121\n" +
+	"\x0eafter_sequence\x18\x02 \x01(\x03B\n" +
+	"\xe0A\x01\xbaH\x04\"\x02(\x00R\rafterSequence\"L\n" +
+	"\x16WatchAppraisalResponse\x122\n" +
+	"\x05event\x18\x01 \x01(\v2\x1c.aim.appraisal.v1.AuditEventR\x05event\"\xbf\x01\n" +
+	"\bSettings\x12\x17\n" +
+	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x129\n" +
+	"\x19allow_uncertified_ai_lead\x18\x02 \x01(\bR\x16allowUncertifiedAiLead\x12\x17\n" +
+	"\x04etag\x18\x03 \x01(\tB\x03\xe0A\x03R\x04etag:F\xeaAC\n" +
+	"#appraisal.aim-platform.dev/Settings\x12\bsettings*\bsettings2\bsettings\"<\n" +
+	"\x12GetSettingsRequest\x12&\n" +
+	"\x04name\x18\x01 \x01(\tB\x12\xe0A\x02\xbaH\fr\n" +
+	"\n" +
+	"\bsettingsR\x04name\"M\n" +
+	"\x13GetSettingsResponse\x126\n" +
+	"\bsettings\x18\x01 \x01(\v2\x1a.aim.appraisal.v1.SettingsR\bsettings\"\xb6\x01\n" +
+	"\x15UpdateSettingsRequest\x12;\n" +
+	"\bsettings\x18\x01 \x01(\v2\x1a.aim.appraisal.v1.SettingsB\x03\xe0A\x02R\bsettings\x12@\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB\x03\xe0A\x01R\n" +
+	"updateMask\x12\x1e\n" +
+	"\x04etag\x18\x03 \x01(\tB\n" +
+	"\xe0A\x01\xbaH\x04r\x02\x18@R\x04etag\"P\n" +
+	"\x16UpdateSettingsResponse\x126\n" +
+	"\bsettings\x18\x01 \x01(\v2\x1a.aim.appraisal.v1.SettingsR\bsettings2\xfe7\n" +
 	"\x10AppraisalService\x12\xad\x01\n" +
 	"\x0fCreateAppraisal\x12(.aim.appraisal.v1.CreateAppraisalRequest\x1a).aim.appraisal.v1.CreateAppraisalResponse\"E\xdaA\x16appraisal,appraisal_id\x82\xd3\xe4\x93\x02&:\tappraisalb\tappraisal\"\x0e/v1/appraisals\x12\x90\x01\n" +
 	"\fGetAppraisal\x12%.aim.appraisal.v1.GetAppraisalRequest\x1a&.aim.appraisal.v1.GetAppraisalResponse\"1\xdaA\x04name\x82\xd3\xe4\x93\x02$b\tappraisal\x12\x17/v1/{name=appraisals/*}\x12{\n" +
-	"\x0eListAppraisals\x12'.aim.appraisal.v1.ListAppraisalsRequest\x1a(.aim.appraisal.v1.ListAppraisalsResponse\"\x16\x82\xd3\xe4\x93\x02\x10\x12\x0e/v1/appraisalsB>Z<github.com/aim-platform/aim/gen/aim/appraisal/v1;appraisalv1b\x06proto3"
+	"\x0eListAppraisals\x12'.aim.appraisal.v1.ListAppraisalsRequest\x1a(.aim.appraisal.v1.ListAppraisalsResponse\"\x16\x82\xd3\xe4\x93\x02\x10\x12\x0e/v1/appraisals\x12\xbf\x01\n" +
+	"\x0fUpdateAppraisal\x12(.aim.appraisal.v1.UpdateAppraisalRequest\x1a).aim.appraisal.v1.UpdateAppraisalResponse\"W\xdaA\x15appraisal,update_mask\x82\xd3\xe4\x93\x029:\tappraisalb\tappraisal2!/v1/{appraisal.name=appraisals/*}\x12\x9b\x01\n" +
+	"\rPlanAppraisal\x12&.aim.appraisal.v1.PlanAppraisalRequest\x1a'.aim.appraisal.v1.PlanAppraisalResponse\"9\xdaA\x04name\x82\xd3\xe4\x93\x02,:\x01*b\tappraisal\"\x1c/v1/{name=appraisals/*}:plan\x12\x9f\x01\n" +
+	"\x0eStartAppraisal\x12'.aim.appraisal.v1.StartAppraisalRequest\x1a(.aim.appraisal.v1.StartAppraisalResponse\":\xdaA\x04name\x82\xd3\xe4\x93\x02-:\x01*b\tappraisal\"\x1d/v1/{name=appraisals/*}:start\x12\x9b\x01\n" +
+	"\rRateAppraisal\x12&.aim.appraisal.v1.RateAppraisalRequest\x1a'.aim.appraisal.v1.RateAppraisalResponse\"9\xdaA\x04name\x82\xd3\xe4\x93\x02,:\x01*b\tappraisal\"\x1c/v1/{name=appraisals/*}:rate\x12\xa3\x01\n" +
+	"\x0fReportAppraisal\x12(.aim.appraisal.v1.ReportAppraisalRequest\x1a).aim.appraisal.v1.ReportAppraisalResponse\";\xdaA\x04name\x82\xd3\xe4\x93\x02.:\x01*b\tappraisal\"\x1e/v1/{name=appraisals/*}:report\x12\x9f\x01\n" +
+	"\x0eCloseAppraisal\x12'.aim.appraisal.v1.CloseAppraisalRequest\x1a(.aim.appraisal.v1.CloseAppraisalResponse\":\xdaA\x04name\x82\xd3\xe4\x93\x02-:\x01*b\tappraisal\"\x1d/v1/{name=appraisals/*}:close\x12\xa3\x01\n" +
+	"\x0fCancelAppraisal\x12(.aim.appraisal.v1.CancelAppraisalRequest\x1a).aim.appraisal.v1.CancelAppraisalResponse\";\xdaA\x04name\x82\xd3\xe4\x93\x02.:\x01*b\tappraisal\"\x1e/v1/{name=appraisals/*}:cancel\x12\xd6\x01\n" +
+	"\x10CreateTeamMember\x12).aim.appraisal.v1.CreateTeamMemberRequest\x1a*.aim.appraisal.v1.CreateTeamMemberResponse\"k\xdaA!parent,team_member,team_member_id\x82\xd3\xe4\x93\x02A:\vteam_memberb\vteam_member\"%/v1/{parent=appraisals/*}/teamMembers\x12\xa3\x01\n" +
+	"\rGetTeamMember\x12&.aim.appraisal.v1.GetTeamMemberRequest\x1a'.aim.appraisal.v1.GetTeamMemberResponse\"A\xdaA\x04name\x82\xd3\xe4\x93\x024b\vteam_member\x12%/v1/{name=appraisals/*/teamMembers/*}\x12\x9e\x01\n" +
+	"\x0fListTeamMembers\x12(.aim.appraisal.v1.ListTeamMembersRequest\x1a).aim.appraisal.v1.ListTeamMembersResponse\"6\xdaA\x06parent\x82\xd3\xe4\x93\x02'\x12%/v1/{parent=appraisals/*}/teamMembers\x12\xd8\x01\n" +
+	"\x10UpdateTeamMember\x12).aim.appraisal.v1.UpdateTeamMemberRequest\x1a*.aim.appraisal.v1.UpdateTeamMemberResponse\"m\xdaA\x17team_member,update_mask\x82\xd3\xe4\x93\x02M:\vteam_memberb\vteam_member21/v1/{team_member.name=appraisals/*/teamMembers/*}\x12\x9f\x01\n" +
+	"\x10DeleteTeamMember\x12).aim.appraisal.v1.DeleteTeamMemberRequest\x1a*.aim.appraisal.v1.DeleteTeamMemberResponse\"4\xdaA\x04name\x82\xd3\xe4\x93\x02'*%/v1/{name=appraisals/*/teamMembers/*}\x12\xc2\x01\n" +
+	"\x0eCreateInstance\x12'.aim.appraisal.v1.CreateInstanceRequest\x1a(.aim.appraisal.v1.CreateInstanceResponse\"]\xdaA\x1bparent,instance,instance_id\x82\xd3\xe4\x93\x029:\binstanceb\binstance\"#/v1/{parent=appraisals/*}/instances\x12\x98\x01\n" +
+	"\vGetInstance\x12$.aim.appraisal.v1.GetInstanceRequest\x1a%.aim.appraisal.v1.GetInstanceResponse\"<\xdaA\x04name\x82\xd3\xe4\x93\x02/b\binstance\x12#/v1/{name=appraisals/*/instances/*}\x12\x96\x01\n" +
+	"\rListInstances\x12&.aim.appraisal.v1.ListInstancesRequest\x1a'.aim.appraisal.v1.ListInstancesResponse\"4\xdaA\x06parent\x82\xd3\xe4\x93\x02%\x12#/v1/{parent=appraisals/*}/instances\x12\x97\x01\n" +
+	"\x0eDeleteInstance\x12'.aim.appraisal.v1.DeleteInstanceRequest\x1a(.aim.appraisal.v1.DeleteInstanceResponse\"2\xdaA\x04name\x82\xd3\xe4\x93\x02%*#/v1/{name=appraisals/*/instances/*}\x12\xc1\x01\n" +
+	"\x0eCreateEvidence\x12'.aim.appraisal.v1.CreateEvidenceRequest\x1a(.aim.appraisal.v1.CreateEvidenceResponse\"\\\xdaA\x1bparent,evidence,evidence_id\x82\xd3\xe4\x93\x028:\bevidenceb\bevidence\"\"/v1/{parent=appraisals/*}/evidence\x12\x97\x01\n" +
+	"\vGetEvidence\x12$.aim.appraisal.v1.GetEvidenceRequest\x1a%.aim.appraisal.v1.GetEvidenceResponse\";\xdaA\x04name\x82\xd3\xe4\x93\x02.b\bevidence\x12\"/v1/{name=appraisals/*/evidence/*}\x12\x92\x01\n" +
+	"\fListEvidence\x12%.aim.appraisal.v1.ListEvidenceRequest\x1a&.aim.appraisal.v1.ListEvidenceResponse\"3\xdaA\x06parent\x82\xd3\xe4\x93\x02$\x12\"/v1/{parent=appraisals/*}/evidence\x12\x96\x01\n" +
+	"\x0eDeleteEvidence\x12'.aim.appraisal.v1.DeleteEvidenceRequest\x1a(.aim.appraisal.v1.DeleteEvidenceResponse\"1\xdaA\x04name\x82\xd3\xe4\x93\x02$*\"/v1/{name=appraisals/*/evidence/*}\x12\xba\x01\n" +
+	"\rCreateFinding\x12&.aim.appraisal.v1.CreateFindingRequest\x1a'.aim.appraisal.v1.CreateFindingResponse\"X\xdaA\x19parent,finding,finding_id\x82\xd3\xe4\x93\x026:\afindingb\afinding\"\"/v1/{parent=appraisals/*}/findings\x12\x93\x01\n" +
+	"\n" +
+	"GetFinding\x12#.aim.appraisal.v1.GetFindingRequest\x1a$.aim.appraisal.v1.GetFindingResponse\":\xdaA\x04name\x82\xd3\xe4\x93\x02-b\afinding\x12\"/v1/{name=appraisals/*/findings/*}\x12\x92\x01\n" +
+	"\fListFindings\x12%.aim.appraisal.v1.ListFindingsRequest\x1a&.aim.appraisal.v1.ListFindingsResponse\"3\xdaA\x06parent\x82\xd3\xe4\x93\x02$\x12\"/v1/{parent=appraisals/*}/findings\x12\xbc\x01\n" +
+	"\rUpdateFinding\x12&.aim.appraisal.v1.UpdateFindingRequest\x1a'.aim.appraisal.v1.UpdateFindingResponse\"Z\xdaA\x13finding,update_mask\x82\xd3\xe4\x93\x02>:\afindingb\afinding2*/v1/{finding.name=appraisals/*/findings/*}\x12\x93\x01\n" +
+	"\rDeleteFinding\x12&.aim.appraisal.v1.DeleteFindingRequest\x1a'.aim.appraisal.v1.DeleteFindingResponse\"1\xdaA\x04name\x82\xd3\xe4\x93\x02$*\"/v1/{name=appraisals/*/findings/*}\x12\xcc\x01\n" +
+	"\x13GetCharacterization\x12,.aim.appraisal.v1.GetCharacterizationRequest\x1a-.aim.appraisal.v1.GetCharacterizationResponse\"X\xdaA\x04name\x82\xd3\xe4\x93\x02Kb\x10characterization\x127/v1/{name=appraisals/*/instances/*/characterizations/*}\x12\xc2\x01\n" +
+	"\x15ListCharacterizations\x12..aim.appraisal.v1.ListCharacterizationsRequest\x1a/.aim.appraisal.v1.ListCharacterizationsResponse\"H\xdaA\x06parent\x82\xd3\xe4\x93\x029\x127/v1/{parent=appraisals/*/instances/*}/characterizations\x12\x91\x02\n" +
+	"\x16UpdateCharacterization\x12/.aim.appraisal.v1.UpdateCharacterizationRequest\x1a0.aim.appraisal.v1.UpdateCharacterizationResponse\"\x93\x01\xdaA\x1ccharacterization,update_mask\x82\xd3\xe4\x93\x02n:\x10characterizationb\x10characterization2H/v1/{characterization.name=appraisals/*/instances/*/characterizations/*}\x12\xd1\x01\n" +
+	"\x1cBatchUpdateCharacterizations\x125.aim.appraisal.v1.BatchUpdateCharacterizationsRequest\x1a6.aim.appraisal.v1.BatchUpdateCharacterizationsResponse\"B\x82\xd3\xe4\x93\x02<:\x01*\"7/v1/{parent=appraisals/*}/characterizations:batchUpdate\x12\xb9\x01\n" +
+	"\x12RecordTeamDecision\x12+.aim.appraisal.v1.RecordTeamDecisionRequest\x1a,.aim.appraisal.v1.RecordTeamDecisionResponse\"H\x82\xd3\xe4\x93\x02B:\x01*b\rteam_decision\"./v1/{parent=appraisals/*}/teamDecisions:record\x12\xa6\x01\n" +
+	"\x11ListTeamDecisions\x12*.aim.appraisal.v1.ListTeamDecisionsRequest\x1a+.aim.appraisal.v1.ListTeamDecisionsResponse\"8\xdaA\x06parent\x82\xd3\xe4\x93\x02)\x12'/v1/{parent=appraisals/*}/teamDecisions\x12\x90\x01\n" +
+	"\n" +
+	"GetRatings\x12#.aim.appraisal.v1.GetRatingsRequest\x1a$.aim.appraisal.v1.GetRatingsResponse\"7\xdaA\x04name\x82\xd3\xe4\x93\x02*b\aratings\x12\x1f/v1/{name=appraisals/*/ratings}\x12\x9d\x01\n" +
+	"\x12GetAppraisalReport\x12+.aim.appraisal.v1.GetAppraisalReportRequest\x1a,.aim.appraisal.v1.GetAppraisalReportResponse\",\x82\xd3\xe4\x93\x02&b\x04body\x12\x1e/v1/{name=appraisals/*}:report\x12\x95\x01\n" +
+	"\x11CompareAppraisals\x12*.aim.appraisal.v1.CompareAppraisalsRequest\x1a+.aim.appraisal.v1.CompareAppraisalsResponse\"'\x82\xd3\xe4\x93\x02!\x12\x1f/v1/{name=appraisals/*}:compare\x12\xa5\x01\n" +
+	"\x13ListAppraisalEvents\x12,.aim.appraisal.v1.ListAppraisalEventsRequest\x1a-.aim.appraisal.v1.ListAppraisalEventsResponse\"1\xdaA\x06parent\x82\xd3\xe4\x93\x02\"\x12 /v1/{parent=appraisals/*}/events\x12\x9b\x01\n" +
+	"\x10VerifyAuditTrail\x12).aim.appraisal.v1.VerifyAuditTrailRequest\x1a*.aim.appraisal.v1.VerifyAuditTrailResponse\"0\x82\xd3\xe4\x93\x02*\"(/v1/{name=appraisals/*}:verifyAuditTrail\x12\x8c\x01\n" +
+	"\x0eWatchAppraisal\x12'.aim.appraisal.v1.WatchAppraisalRequest\x1a(.aim.appraisal.v1.WatchAppraisalResponse\"%\x82\xd3\xe4\x93\x02\x1f\x12\x1d/v1/{name=appraisals/*}:watch0\x01\x12\x81\x01\n" +
+	"\vGetSettings\x12$.aim.appraisal.v1.GetSettingsRequest\x1a%.aim.appraisal.v1.GetSettingsResponse\"%\x82\xd3\xe4\x93\x02\x1fb\bsettings\x12\x13/v1/{name=settings}\x12\x9d\x01\n" +
+	"\x0eUpdateSettings\x12'.aim.appraisal.v1.UpdateSettingsRequest\x1a(.aim.appraisal.v1.UpdateSettingsResponse\"8\x82\xd3\xe4\x93\x022:\bsettingsb\bsettings2\x1c/v1/{settings.name=settings}B>Z<github.com/aim-platform/aim/gen/aim/appraisal/v1;appraisalv1b\x06proto3"
 
 var (
 	file_aim_appraisal_v1_appraisal_service_proto_rawDescOnce sync.Once
@@ -386,32 +5176,256 @@ func file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP() []byte {
 	return file_aim_appraisal_v1_appraisal_service_proto_rawDescData
 }
 
-var file_aim_appraisal_v1_appraisal_service_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
+var file_aim_appraisal_v1_appraisal_service_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
+var file_aim_appraisal_v1_appraisal_service_proto_msgTypes = make([]protoimpl.MessageInfo, 86)
 var file_aim_appraisal_v1_appraisal_service_proto_goTypes = []any{
-	(*CreateAppraisalRequest)(nil),  // 0: aim.appraisal.v1.CreateAppraisalRequest
-	(*CreateAppraisalResponse)(nil), // 1: aim.appraisal.v1.CreateAppraisalResponse
-	(*GetAppraisalRequest)(nil),     // 2: aim.appraisal.v1.GetAppraisalRequest
-	(*GetAppraisalResponse)(nil),    // 3: aim.appraisal.v1.GetAppraisalResponse
-	(*ListAppraisalsRequest)(nil),   // 4: aim.appraisal.v1.ListAppraisalsRequest
-	(*ListAppraisalsResponse)(nil),  // 5: aim.appraisal.v1.ListAppraisalsResponse
-	(*Appraisal)(nil),               // 6: aim.appraisal.v1.Appraisal
+	(GetAppraisalReportRequest_Format)(0),        // 0: aim.appraisal.v1.GetAppraisalReportRequest.Format
+	(Comparison_Change)(0),                       // 1: aim.appraisal.v1.Comparison.Change
+	(*CreateAppraisalRequest)(nil),               // 2: aim.appraisal.v1.CreateAppraisalRequest
+	(*CreateAppraisalResponse)(nil),              // 3: aim.appraisal.v1.CreateAppraisalResponse
+	(*GetAppraisalRequest)(nil),                  // 4: aim.appraisal.v1.GetAppraisalRequest
+	(*GetAppraisalResponse)(nil),                 // 5: aim.appraisal.v1.GetAppraisalResponse
+	(*ListAppraisalsRequest)(nil),                // 6: aim.appraisal.v1.ListAppraisalsRequest
+	(*ListAppraisalsResponse)(nil),               // 7: aim.appraisal.v1.ListAppraisalsResponse
+	(*UpdateAppraisalRequest)(nil),               // 8: aim.appraisal.v1.UpdateAppraisalRequest
+	(*UpdateAppraisalResponse)(nil),              // 9: aim.appraisal.v1.UpdateAppraisalResponse
+	(*PlanAppraisalRequest)(nil),                 // 10: aim.appraisal.v1.PlanAppraisalRequest
+	(*PlanAppraisalResponse)(nil),                // 11: aim.appraisal.v1.PlanAppraisalResponse
+	(*StartAppraisalRequest)(nil),                // 12: aim.appraisal.v1.StartAppraisalRequest
+	(*StartAppraisalResponse)(nil),               // 13: aim.appraisal.v1.StartAppraisalResponse
+	(*RateAppraisalRequest)(nil),                 // 14: aim.appraisal.v1.RateAppraisalRequest
+	(*RateAppraisalResponse)(nil),                // 15: aim.appraisal.v1.RateAppraisalResponse
+	(*ReportAppraisalRequest)(nil),               // 16: aim.appraisal.v1.ReportAppraisalRequest
+	(*ReportAppraisalResponse)(nil),              // 17: aim.appraisal.v1.ReportAppraisalResponse
+	(*CloseAppraisalRequest)(nil),                // 18: aim.appraisal.v1.CloseAppraisalRequest
+	(*CloseAppraisalResponse)(nil),               // 19: aim.appraisal.v1.CloseAppraisalResponse
+	(*CancelAppraisalRequest)(nil),               // 20: aim.appraisal.v1.CancelAppraisalRequest
+	(*CancelAppraisalResponse)(nil),              // 21: aim.appraisal.v1.CancelAppraisalResponse
+	(*CreateTeamMemberRequest)(nil),              // 22: aim.appraisal.v1.CreateTeamMemberRequest
+	(*CreateTeamMemberResponse)(nil),             // 23: aim.appraisal.v1.CreateTeamMemberResponse
+	(*GetTeamMemberRequest)(nil),                 // 24: aim.appraisal.v1.GetTeamMemberRequest
+	(*GetTeamMemberResponse)(nil),                // 25: aim.appraisal.v1.GetTeamMemberResponse
+	(*ListTeamMembersRequest)(nil),               // 26: aim.appraisal.v1.ListTeamMembersRequest
+	(*ListTeamMembersResponse)(nil),              // 27: aim.appraisal.v1.ListTeamMembersResponse
+	(*UpdateTeamMemberRequest)(nil),              // 28: aim.appraisal.v1.UpdateTeamMemberRequest
+	(*UpdateTeamMemberResponse)(nil),             // 29: aim.appraisal.v1.UpdateTeamMemberResponse
+	(*DeleteTeamMemberRequest)(nil),              // 30: aim.appraisal.v1.DeleteTeamMemberRequest
+	(*DeleteTeamMemberResponse)(nil),             // 31: aim.appraisal.v1.DeleteTeamMemberResponse
+	(*CreateInstanceRequest)(nil),                // 32: aim.appraisal.v1.CreateInstanceRequest
+	(*CreateInstanceResponse)(nil),               // 33: aim.appraisal.v1.CreateInstanceResponse
+	(*GetInstanceRequest)(nil),                   // 34: aim.appraisal.v1.GetInstanceRequest
+	(*GetInstanceResponse)(nil),                  // 35: aim.appraisal.v1.GetInstanceResponse
+	(*ListInstancesRequest)(nil),                 // 36: aim.appraisal.v1.ListInstancesRequest
+	(*ListInstancesResponse)(nil),                // 37: aim.appraisal.v1.ListInstancesResponse
+	(*DeleteInstanceRequest)(nil),                // 38: aim.appraisal.v1.DeleteInstanceRequest
+	(*DeleteInstanceResponse)(nil),               // 39: aim.appraisal.v1.DeleteInstanceResponse
+	(*CreateEvidenceRequest)(nil),                // 40: aim.appraisal.v1.CreateEvidenceRequest
+	(*CreateEvidenceResponse)(nil),               // 41: aim.appraisal.v1.CreateEvidenceResponse
+	(*GetEvidenceRequest)(nil),                   // 42: aim.appraisal.v1.GetEvidenceRequest
+	(*GetEvidenceResponse)(nil),                  // 43: aim.appraisal.v1.GetEvidenceResponse
+	(*ListEvidenceRequest)(nil),                  // 44: aim.appraisal.v1.ListEvidenceRequest
+	(*ListEvidenceResponse)(nil),                 // 45: aim.appraisal.v1.ListEvidenceResponse
+	(*DeleteEvidenceRequest)(nil),                // 46: aim.appraisal.v1.DeleteEvidenceRequest
+	(*DeleteEvidenceResponse)(nil),               // 47: aim.appraisal.v1.DeleteEvidenceResponse
+	(*CreateFindingRequest)(nil),                 // 48: aim.appraisal.v1.CreateFindingRequest
+	(*CreateFindingResponse)(nil),                // 49: aim.appraisal.v1.CreateFindingResponse
+	(*GetFindingRequest)(nil),                    // 50: aim.appraisal.v1.GetFindingRequest
+	(*GetFindingResponse)(nil),                   // 51: aim.appraisal.v1.GetFindingResponse
+	(*ListFindingsRequest)(nil),                  // 52: aim.appraisal.v1.ListFindingsRequest
+	(*ListFindingsResponse)(nil),                 // 53: aim.appraisal.v1.ListFindingsResponse
+	(*UpdateFindingRequest)(nil),                 // 54: aim.appraisal.v1.UpdateFindingRequest
+	(*UpdateFindingResponse)(nil),                // 55: aim.appraisal.v1.UpdateFindingResponse
+	(*DeleteFindingRequest)(nil),                 // 56: aim.appraisal.v1.DeleteFindingRequest
+	(*DeleteFindingResponse)(nil),                // 57: aim.appraisal.v1.DeleteFindingResponse
+	(*GetCharacterizationRequest)(nil),           // 58: aim.appraisal.v1.GetCharacterizationRequest
+	(*GetCharacterizationResponse)(nil),          // 59: aim.appraisal.v1.GetCharacterizationResponse
+	(*ListCharacterizationsRequest)(nil),         // 60: aim.appraisal.v1.ListCharacterizationsRequest
+	(*ListCharacterizationsResponse)(nil),        // 61: aim.appraisal.v1.ListCharacterizationsResponse
+	(*UpdateCharacterizationRequest)(nil),        // 62: aim.appraisal.v1.UpdateCharacterizationRequest
+	(*UpdateCharacterizationResponse)(nil),       // 63: aim.appraisal.v1.UpdateCharacterizationResponse
+	(*BatchUpdateCharacterizationsRequest)(nil),  // 64: aim.appraisal.v1.BatchUpdateCharacterizationsRequest
+	(*BatchUpdateCharacterizationsResponse)(nil), // 65: aim.appraisal.v1.BatchUpdateCharacterizationsResponse
+	(*RecordTeamDecisionRequest)(nil),            // 66: aim.appraisal.v1.RecordTeamDecisionRequest
+	(*RecordTeamDecisionResponse)(nil),           // 67: aim.appraisal.v1.RecordTeamDecisionResponse
+	(*ListTeamDecisionsRequest)(nil),             // 68: aim.appraisal.v1.ListTeamDecisionsRequest
+	(*ListTeamDecisionsResponse)(nil),            // 69: aim.appraisal.v1.ListTeamDecisionsResponse
+	(*GetRatingsRequest)(nil),                    // 70: aim.appraisal.v1.GetRatingsRequest
+	(*GetRatingsResponse)(nil),                   // 71: aim.appraisal.v1.GetRatingsResponse
+	(*GetAppraisalReportRequest)(nil),            // 72: aim.appraisal.v1.GetAppraisalReportRequest
+	(*GetAppraisalReportResponse)(nil),           // 73: aim.appraisal.v1.GetAppraisalReportResponse
+	(*CompareAppraisalsRequest)(nil),             // 74: aim.appraisal.v1.CompareAppraisalsRequest
+	(*CompareAppraisalsResponse)(nil),            // 75: aim.appraisal.v1.CompareAppraisalsResponse
+	(*Comparison)(nil),                           // 76: aim.appraisal.v1.Comparison
+	(*ListAppraisalEventsRequest)(nil),           // 77: aim.appraisal.v1.ListAppraisalEventsRequest
+	(*ListAppraisalEventsResponse)(nil),          // 78: aim.appraisal.v1.ListAppraisalEventsResponse
+	(*VerifyAuditTrailRequest)(nil),              // 79: aim.appraisal.v1.VerifyAuditTrailRequest
+	(*VerifyAuditTrailResponse)(nil),             // 80: aim.appraisal.v1.VerifyAuditTrailResponse
+	(*WatchAppraisalRequest)(nil),                // 81: aim.appraisal.v1.WatchAppraisalRequest
+	(*WatchAppraisalResponse)(nil),               // 82: aim.appraisal.v1.WatchAppraisalResponse
+	(*Settings)(nil),                             // 83: aim.appraisal.v1.Settings
+	(*GetSettingsRequest)(nil),                   // 84: aim.appraisal.v1.GetSettingsRequest
+	(*GetSettingsResponse)(nil),                  // 85: aim.appraisal.v1.GetSettingsResponse
+	(*UpdateSettingsRequest)(nil),                // 86: aim.appraisal.v1.UpdateSettingsRequest
+	(*UpdateSettingsResponse)(nil),               // 87: aim.appraisal.v1.UpdateSettingsResponse
+	(*Appraisal)(nil),                            // 88: aim.appraisal.v1.Appraisal
+	(*fieldmaskpb.FieldMask)(nil),                // 89: google.protobuf.FieldMask
+	(*TeamMember)(nil),                           // 90: aim.appraisal.v1.TeamMember
+	(*Instance)(nil),                             // 91: aim.appraisal.v1.Instance
+	(*Evidence)(nil),                             // 92: aim.appraisal.v1.Evidence
+	(*Finding)(nil),                              // 93: aim.appraisal.v1.Finding
+	(*Characterization)(nil),                     // 94: aim.appraisal.v1.Characterization
+	(*TeamDecision)(nil),                         // 95: aim.appraisal.v1.TeamDecision
+	(*Ratings)(nil),                              // 96: aim.appraisal.v1.Ratings
+	(*httpbody.HttpBody)(nil),                    // 97: google.api.HttpBody
+	(*AuditEvent)(nil),                           // 98: aim.appraisal.v1.AuditEvent
 }
 var file_aim_appraisal_v1_appraisal_service_proto_depIdxs = []int32{
-	6, // 0: aim.appraisal.v1.CreateAppraisalRequest.appraisal:type_name -> aim.appraisal.v1.Appraisal
-	6, // 1: aim.appraisal.v1.CreateAppraisalResponse.appraisal:type_name -> aim.appraisal.v1.Appraisal
-	6, // 2: aim.appraisal.v1.GetAppraisalResponse.appraisal:type_name -> aim.appraisal.v1.Appraisal
-	6, // 3: aim.appraisal.v1.ListAppraisalsResponse.appraisals:type_name -> aim.appraisal.v1.Appraisal
-	0, // 4: aim.appraisal.v1.AppraisalService.CreateAppraisal:input_type -> aim.appraisal.v1.CreateAppraisalRequest
-	2, // 5: aim.appraisal.v1.AppraisalService.GetAppraisal:input_type -> aim.appraisal.v1.GetAppraisalRequest
-	4, // 6: aim.appraisal.v1.AppraisalService.ListAppraisals:input_type -> aim.appraisal.v1.ListAppraisalsRequest
-	1, // 7: aim.appraisal.v1.AppraisalService.CreateAppraisal:output_type -> aim.appraisal.v1.CreateAppraisalResponse
-	3, // 8: aim.appraisal.v1.AppraisalService.GetAppraisal:output_type -> aim.appraisal.v1.GetAppraisalResponse
-	5, // 9: aim.appraisal.v1.AppraisalService.ListAppraisals:output_type -> aim.appraisal.v1.ListAppraisalsResponse
-	7, // [7:10] is the sub-list for method output_type
-	4, // [4:7] is the sub-list for method input_type
-	4, // [4:4] is the sub-list for extension type_name
-	4, // [4:4] is the sub-list for extension extendee
-	0, // [0:4] is the sub-list for field type_name
+	88, // 0: aim.appraisal.v1.CreateAppraisalRequest.appraisal:type_name -> aim.appraisal.v1.Appraisal
+	88, // 1: aim.appraisal.v1.CreateAppraisalResponse.appraisal:type_name -> aim.appraisal.v1.Appraisal
+	88, // 2: aim.appraisal.v1.GetAppraisalResponse.appraisal:type_name -> aim.appraisal.v1.Appraisal
+	88, // 3: aim.appraisal.v1.ListAppraisalsResponse.appraisals:type_name -> aim.appraisal.v1.Appraisal
+	88, // 4: aim.appraisal.v1.UpdateAppraisalRequest.appraisal:type_name -> aim.appraisal.v1.Appraisal
+	89, // 5: aim.appraisal.v1.UpdateAppraisalRequest.update_mask:type_name -> google.protobuf.FieldMask
+	88, // 6: aim.appraisal.v1.UpdateAppraisalResponse.appraisal:type_name -> aim.appraisal.v1.Appraisal
+	88, // 7: aim.appraisal.v1.PlanAppraisalResponse.appraisal:type_name -> aim.appraisal.v1.Appraisal
+	88, // 8: aim.appraisal.v1.StartAppraisalResponse.appraisal:type_name -> aim.appraisal.v1.Appraisal
+	88, // 9: aim.appraisal.v1.RateAppraisalResponse.appraisal:type_name -> aim.appraisal.v1.Appraisal
+	88, // 10: aim.appraisal.v1.ReportAppraisalResponse.appraisal:type_name -> aim.appraisal.v1.Appraisal
+	88, // 11: aim.appraisal.v1.CloseAppraisalResponse.appraisal:type_name -> aim.appraisal.v1.Appraisal
+	88, // 12: aim.appraisal.v1.CancelAppraisalResponse.appraisal:type_name -> aim.appraisal.v1.Appraisal
+	90, // 13: aim.appraisal.v1.CreateTeamMemberRequest.team_member:type_name -> aim.appraisal.v1.TeamMember
+	90, // 14: aim.appraisal.v1.CreateTeamMemberResponse.team_member:type_name -> aim.appraisal.v1.TeamMember
+	90, // 15: aim.appraisal.v1.GetTeamMemberResponse.team_member:type_name -> aim.appraisal.v1.TeamMember
+	90, // 16: aim.appraisal.v1.ListTeamMembersResponse.team_members:type_name -> aim.appraisal.v1.TeamMember
+	90, // 17: aim.appraisal.v1.UpdateTeamMemberRequest.team_member:type_name -> aim.appraisal.v1.TeamMember
+	89, // 18: aim.appraisal.v1.UpdateTeamMemberRequest.update_mask:type_name -> google.protobuf.FieldMask
+	90, // 19: aim.appraisal.v1.UpdateTeamMemberResponse.team_member:type_name -> aim.appraisal.v1.TeamMember
+	91, // 20: aim.appraisal.v1.CreateInstanceRequest.instance:type_name -> aim.appraisal.v1.Instance
+	91, // 21: aim.appraisal.v1.CreateInstanceResponse.instance:type_name -> aim.appraisal.v1.Instance
+	91, // 22: aim.appraisal.v1.GetInstanceResponse.instance:type_name -> aim.appraisal.v1.Instance
+	91, // 23: aim.appraisal.v1.ListInstancesResponse.instances:type_name -> aim.appraisal.v1.Instance
+	92, // 24: aim.appraisal.v1.CreateEvidenceRequest.evidence:type_name -> aim.appraisal.v1.Evidence
+	92, // 25: aim.appraisal.v1.CreateEvidenceResponse.evidence:type_name -> aim.appraisal.v1.Evidence
+	92, // 26: aim.appraisal.v1.GetEvidenceResponse.evidence:type_name -> aim.appraisal.v1.Evidence
+	92, // 27: aim.appraisal.v1.ListEvidenceResponse.evidence:type_name -> aim.appraisal.v1.Evidence
+	93, // 28: aim.appraisal.v1.CreateFindingRequest.finding:type_name -> aim.appraisal.v1.Finding
+	93, // 29: aim.appraisal.v1.CreateFindingResponse.finding:type_name -> aim.appraisal.v1.Finding
+	93, // 30: aim.appraisal.v1.GetFindingResponse.finding:type_name -> aim.appraisal.v1.Finding
+	93, // 31: aim.appraisal.v1.ListFindingsResponse.findings:type_name -> aim.appraisal.v1.Finding
+	93, // 32: aim.appraisal.v1.UpdateFindingRequest.finding:type_name -> aim.appraisal.v1.Finding
+	89, // 33: aim.appraisal.v1.UpdateFindingRequest.update_mask:type_name -> google.protobuf.FieldMask
+	93, // 34: aim.appraisal.v1.UpdateFindingResponse.finding:type_name -> aim.appraisal.v1.Finding
+	94, // 35: aim.appraisal.v1.GetCharacterizationResponse.characterization:type_name -> aim.appraisal.v1.Characterization
+	94, // 36: aim.appraisal.v1.ListCharacterizationsResponse.characterizations:type_name -> aim.appraisal.v1.Characterization
+	94, // 37: aim.appraisal.v1.UpdateCharacterizationRequest.characterization:type_name -> aim.appraisal.v1.Characterization
+	89, // 38: aim.appraisal.v1.UpdateCharacterizationRequest.update_mask:type_name -> google.protobuf.FieldMask
+	94, // 39: aim.appraisal.v1.UpdateCharacterizationResponse.characterization:type_name -> aim.appraisal.v1.Characterization
+	62, // 40: aim.appraisal.v1.BatchUpdateCharacterizationsRequest.requests:type_name -> aim.appraisal.v1.UpdateCharacterizationRequest
+	94, // 41: aim.appraisal.v1.BatchUpdateCharacterizationsResponse.characterizations:type_name -> aim.appraisal.v1.Characterization
+	95, // 42: aim.appraisal.v1.RecordTeamDecisionRequest.team_decision:type_name -> aim.appraisal.v1.TeamDecision
+	95, // 43: aim.appraisal.v1.RecordTeamDecisionResponse.team_decision:type_name -> aim.appraisal.v1.TeamDecision
+	95, // 44: aim.appraisal.v1.ListTeamDecisionsResponse.team_decisions:type_name -> aim.appraisal.v1.TeamDecision
+	96, // 45: aim.appraisal.v1.GetRatingsResponse.ratings:type_name -> aim.appraisal.v1.Ratings
+	0,  // 46: aim.appraisal.v1.GetAppraisalReportRequest.format:type_name -> aim.appraisal.v1.GetAppraisalReportRequest.Format
+	97, // 47: aim.appraisal.v1.GetAppraisalReportResponse.body:type_name -> google.api.HttpBody
+	76, // 48: aim.appraisal.v1.CompareAppraisalsResponse.practice_areas:type_name -> aim.appraisal.v1.Comparison
+	76, // 49: aim.appraisal.v1.CompareAppraisalsResponse.domains:type_name -> aim.appraisal.v1.Comparison
+	1,  // 50: aim.appraisal.v1.Comparison.change:type_name -> aim.appraisal.v1.Comparison.Change
+	98, // 51: aim.appraisal.v1.ListAppraisalEventsResponse.events:type_name -> aim.appraisal.v1.AuditEvent
+	98, // 52: aim.appraisal.v1.WatchAppraisalResponse.event:type_name -> aim.appraisal.v1.AuditEvent
+	83, // 53: aim.appraisal.v1.GetSettingsResponse.settings:type_name -> aim.appraisal.v1.Settings
+	83, // 54: aim.appraisal.v1.UpdateSettingsRequest.settings:type_name -> aim.appraisal.v1.Settings
+	89, // 55: aim.appraisal.v1.UpdateSettingsRequest.update_mask:type_name -> google.protobuf.FieldMask
+	83, // 56: aim.appraisal.v1.UpdateSettingsResponse.settings:type_name -> aim.appraisal.v1.Settings
+	2,  // 57: aim.appraisal.v1.AppraisalService.CreateAppraisal:input_type -> aim.appraisal.v1.CreateAppraisalRequest
+	4,  // 58: aim.appraisal.v1.AppraisalService.GetAppraisal:input_type -> aim.appraisal.v1.GetAppraisalRequest
+	6,  // 59: aim.appraisal.v1.AppraisalService.ListAppraisals:input_type -> aim.appraisal.v1.ListAppraisalsRequest
+	8,  // 60: aim.appraisal.v1.AppraisalService.UpdateAppraisal:input_type -> aim.appraisal.v1.UpdateAppraisalRequest
+	10, // 61: aim.appraisal.v1.AppraisalService.PlanAppraisal:input_type -> aim.appraisal.v1.PlanAppraisalRequest
+	12, // 62: aim.appraisal.v1.AppraisalService.StartAppraisal:input_type -> aim.appraisal.v1.StartAppraisalRequest
+	14, // 63: aim.appraisal.v1.AppraisalService.RateAppraisal:input_type -> aim.appraisal.v1.RateAppraisalRequest
+	16, // 64: aim.appraisal.v1.AppraisalService.ReportAppraisal:input_type -> aim.appraisal.v1.ReportAppraisalRequest
+	18, // 65: aim.appraisal.v1.AppraisalService.CloseAppraisal:input_type -> aim.appraisal.v1.CloseAppraisalRequest
+	20, // 66: aim.appraisal.v1.AppraisalService.CancelAppraisal:input_type -> aim.appraisal.v1.CancelAppraisalRequest
+	22, // 67: aim.appraisal.v1.AppraisalService.CreateTeamMember:input_type -> aim.appraisal.v1.CreateTeamMemberRequest
+	24, // 68: aim.appraisal.v1.AppraisalService.GetTeamMember:input_type -> aim.appraisal.v1.GetTeamMemberRequest
+	26, // 69: aim.appraisal.v1.AppraisalService.ListTeamMembers:input_type -> aim.appraisal.v1.ListTeamMembersRequest
+	28, // 70: aim.appraisal.v1.AppraisalService.UpdateTeamMember:input_type -> aim.appraisal.v1.UpdateTeamMemberRequest
+	30, // 71: aim.appraisal.v1.AppraisalService.DeleteTeamMember:input_type -> aim.appraisal.v1.DeleteTeamMemberRequest
+	32, // 72: aim.appraisal.v1.AppraisalService.CreateInstance:input_type -> aim.appraisal.v1.CreateInstanceRequest
+	34, // 73: aim.appraisal.v1.AppraisalService.GetInstance:input_type -> aim.appraisal.v1.GetInstanceRequest
+	36, // 74: aim.appraisal.v1.AppraisalService.ListInstances:input_type -> aim.appraisal.v1.ListInstancesRequest
+	38, // 75: aim.appraisal.v1.AppraisalService.DeleteInstance:input_type -> aim.appraisal.v1.DeleteInstanceRequest
+	40, // 76: aim.appraisal.v1.AppraisalService.CreateEvidence:input_type -> aim.appraisal.v1.CreateEvidenceRequest
+	42, // 77: aim.appraisal.v1.AppraisalService.GetEvidence:input_type -> aim.appraisal.v1.GetEvidenceRequest
+	44, // 78: aim.appraisal.v1.AppraisalService.ListEvidence:input_type -> aim.appraisal.v1.ListEvidenceRequest
+	46, // 79: aim.appraisal.v1.AppraisalService.DeleteEvidence:input_type -> aim.appraisal.v1.DeleteEvidenceRequest
+	48, // 80: aim.appraisal.v1.AppraisalService.CreateFinding:input_type -> aim.appraisal.v1.CreateFindingRequest
+	50, // 81: aim.appraisal.v1.AppraisalService.GetFinding:input_type -> aim.appraisal.v1.GetFindingRequest
+	52, // 82: aim.appraisal.v1.AppraisalService.ListFindings:input_type -> aim.appraisal.v1.ListFindingsRequest
+	54, // 83: aim.appraisal.v1.AppraisalService.UpdateFinding:input_type -> aim.appraisal.v1.UpdateFindingRequest
+	56, // 84: aim.appraisal.v1.AppraisalService.DeleteFinding:input_type -> aim.appraisal.v1.DeleteFindingRequest
+	58, // 85: aim.appraisal.v1.AppraisalService.GetCharacterization:input_type -> aim.appraisal.v1.GetCharacterizationRequest
+	60, // 86: aim.appraisal.v1.AppraisalService.ListCharacterizations:input_type -> aim.appraisal.v1.ListCharacterizationsRequest
+	62, // 87: aim.appraisal.v1.AppraisalService.UpdateCharacterization:input_type -> aim.appraisal.v1.UpdateCharacterizationRequest
+	64, // 88: aim.appraisal.v1.AppraisalService.BatchUpdateCharacterizations:input_type -> aim.appraisal.v1.BatchUpdateCharacterizationsRequest
+	66, // 89: aim.appraisal.v1.AppraisalService.RecordTeamDecision:input_type -> aim.appraisal.v1.RecordTeamDecisionRequest
+	68, // 90: aim.appraisal.v1.AppraisalService.ListTeamDecisions:input_type -> aim.appraisal.v1.ListTeamDecisionsRequest
+	70, // 91: aim.appraisal.v1.AppraisalService.GetRatings:input_type -> aim.appraisal.v1.GetRatingsRequest
+	72, // 92: aim.appraisal.v1.AppraisalService.GetAppraisalReport:input_type -> aim.appraisal.v1.GetAppraisalReportRequest
+	74, // 93: aim.appraisal.v1.AppraisalService.CompareAppraisals:input_type -> aim.appraisal.v1.CompareAppraisalsRequest
+	77, // 94: aim.appraisal.v1.AppraisalService.ListAppraisalEvents:input_type -> aim.appraisal.v1.ListAppraisalEventsRequest
+	79, // 95: aim.appraisal.v1.AppraisalService.VerifyAuditTrail:input_type -> aim.appraisal.v1.VerifyAuditTrailRequest
+	81, // 96: aim.appraisal.v1.AppraisalService.WatchAppraisal:input_type -> aim.appraisal.v1.WatchAppraisalRequest
+	84, // 97: aim.appraisal.v1.AppraisalService.GetSettings:input_type -> aim.appraisal.v1.GetSettingsRequest
+	86, // 98: aim.appraisal.v1.AppraisalService.UpdateSettings:input_type -> aim.appraisal.v1.UpdateSettingsRequest
+	3,  // 99: aim.appraisal.v1.AppraisalService.CreateAppraisal:output_type -> aim.appraisal.v1.CreateAppraisalResponse
+	5,  // 100: aim.appraisal.v1.AppraisalService.GetAppraisal:output_type -> aim.appraisal.v1.GetAppraisalResponse
+	7,  // 101: aim.appraisal.v1.AppraisalService.ListAppraisals:output_type -> aim.appraisal.v1.ListAppraisalsResponse
+	9,  // 102: aim.appraisal.v1.AppraisalService.UpdateAppraisal:output_type -> aim.appraisal.v1.UpdateAppraisalResponse
+	11, // 103: aim.appraisal.v1.AppraisalService.PlanAppraisal:output_type -> aim.appraisal.v1.PlanAppraisalResponse
+	13, // 104: aim.appraisal.v1.AppraisalService.StartAppraisal:output_type -> aim.appraisal.v1.StartAppraisalResponse
+	15, // 105: aim.appraisal.v1.AppraisalService.RateAppraisal:output_type -> aim.appraisal.v1.RateAppraisalResponse
+	17, // 106: aim.appraisal.v1.AppraisalService.ReportAppraisal:output_type -> aim.appraisal.v1.ReportAppraisalResponse
+	19, // 107: aim.appraisal.v1.AppraisalService.CloseAppraisal:output_type -> aim.appraisal.v1.CloseAppraisalResponse
+	21, // 108: aim.appraisal.v1.AppraisalService.CancelAppraisal:output_type -> aim.appraisal.v1.CancelAppraisalResponse
+	23, // 109: aim.appraisal.v1.AppraisalService.CreateTeamMember:output_type -> aim.appraisal.v1.CreateTeamMemberResponse
+	25, // 110: aim.appraisal.v1.AppraisalService.GetTeamMember:output_type -> aim.appraisal.v1.GetTeamMemberResponse
+	27, // 111: aim.appraisal.v1.AppraisalService.ListTeamMembers:output_type -> aim.appraisal.v1.ListTeamMembersResponse
+	29, // 112: aim.appraisal.v1.AppraisalService.UpdateTeamMember:output_type -> aim.appraisal.v1.UpdateTeamMemberResponse
+	31, // 113: aim.appraisal.v1.AppraisalService.DeleteTeamMember:output_type -> aim.appraisal.v1.DeleteTeamMemberResponse
+	33, // 114: aim.appraisal.v1.AppraisalService.CreateInstance:output_type -> aim.appraisal.v1.CreateInstanceResponse
+	35, // 115: aim.appraisal.v1.AppraisalService.GetInstance:output_type -> aim.appraisal.v1.GetInstanceResponse
+	37, // 116: aim.appraisal.v1.AppraisalService.ListInstances:output_type -> aim.appraisal.v1.ListInstancesResponse
+	39, // 117: aim.appraisal.v1.AppraisalService.DeleteInstance:output_type -> aim.appraisal.v1.DeleteInstanceResponse
+	41, // 118: aim.appraisal.v1.AppraisalService.CreateEvidence:output_type -> aim.appraisal.v1.CreateEvidenceResponse
+	43, // 119: aim.appraisal.v1.AppraisalService.GetEvidence:output_type -> aim.appraisal.v1.GetEvidenceResponse
+	45, // 120: aim.appraisal.v1.AppraisalService.ListEvidence:output_type -> aim.appraisal.v1.ListEvidenceResponse
+	47, // 121: aim.appraisal.v1.AppraisalService.DeleteEvidence:output_type -> aim.appraisal.v1.DeleteEvidenceResponse
+	49, // 122: aim.appraisal.v1.AppraisalService.CreateFinding:output_type -> aim.appraisal.v1.CreateFindingResponse
+	51, // 123: aim.appraisal.v1.AppraisalService.GetFinding:output_type -> aim.appraisal.v1.GetFindingResponse
+	53, // 124: aim.appraisal.v1.AppraisalService.ListFindings:output_type -> aim.appraisal.v1.ListFindingsResponse
+	55, // 125: aim.appraisal.v1.AppraisalService.UpdateFinding:output_type -> aim.appraisal.v1.UpdateFindingResponse
+	57, // 126: aim.appraisal.v1.AppraisalService.DeleteFinding:output_type -> aim.appraisal.v1.DeleteFindingResponse
+	59, // 127: aim.appraisal.v1.AppraisalService.GetCharacterization:output_type -> aim.appraisal.v1.GetCharacterizationResponse
+	61, // 128: aim.appraisal.v1.AppraisalService.ListCharacterizations:output_type -> aim.appraisal.v1.ListCharacterizationsResponse
+	63, // 129: aim.appraisal.v1.AppraisalService.UpdateCharacterization:output_type -> aim.appraisal.v1.UpdateCharacterizationResponse
+	65, // 130: aim.appraisal.v1.AppraisalService.BatchUpdateCharacterizations:output_type -> aim.appraisal.v1.BatchUpdateCharacterizationsResponse
+	67, // 131: aim.appraisal.v1.AppraisalService.RecordTeamDecision:output_type -> aim.appraisal.v1.RecordTeamDecisionResponse
+	69, // 132: aim.appraisal.v1.AppraisalService.ListTeamDecisions:output_type -> aim.appraisal.v1.ListTeamDecisionsResponse
+	71, // 133: aim.appraisal.v1.AppraisalService.GetRatings:output_type -> aim.appraisal.v1.GetRatingsResponse
+	73, // 134: aim.appraisal.v1.AppraisalService.GetAppraisalReport:output_type -> aim.appraisal.v1.GetAppraisalReportResponse
+	75, // 135: aim.appraisal.v1.AppraisalService.CompareAppraisals:output_type -> aim.appraisal.v1.CompareAppraisalsResponse
+	78, // 136: aim.appraisal.v1.AppraisalService.ListAppraisalEvents:output_type -> aim.appraisal.v1.ListAppraisalEventsResponse
+	80, // 137: aim.appraisal.v1.AppraisalService.VerifyAuditTrail:output_type -> aim.appraisal.v1.VerifyAuditTrailResponse
+	82, // 138: aim.appraisal.v1.AppraisalService.WatchAppraisal:output_type -> aim.appraisal.v1.WatchAppraisalResponse
+	85, // 139: aim.appraisal.v1.AppraisalService.GetSettings:output_type -> aim.appraisal.v1.GetSettingsResponse
+	87, // 140: aim.appraisal.v1.AppraisalService.UpdateSettings:output_type -> aim.appraisal.v1.UpdateSettingsResponse
+	99, // [99:141] is the sub-list for method output_type
+	57, // [57:99] is the sub-list for method input_type
+	57, // [57:57] is the sub-list for extension type_name
+	57, // [57:57] is the sub-list for extension extendee
+	0,  // [0:57] is the sub-list for field type_name
 }
 
 func init() { file_aim_appraisal_v1_appraisal_service_proto_init() }
@@ -420,18 +5434,20 @@ func file_aim_appraisal_v1_appraisal_service_proto_init() {
 		return
 	}
 	file_aim_appraisal_v1_appraisal_proto_init()
+	file_aim_appraisal_v1_resources_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_aim_appraisal_v1_appraisal_service_proto_rawDesc), len(file_aim_appraisal_v1_appraisal_service_proto_rawDesc)),
-			NumEnums:      0,
-			NumMessages:   6,
+			NumEnums:      2,
+			NumMessages:   86,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
 		GoTypes:           file_aim_appraisal_v1_appraisal_service_proto_goTypes,
 		DependencyIndexes: file_aim_appraisal_v1_appraisal_service_proto_depIdxs,
+		EnumInfos:         file_aim_appraisal_v1_appraisal_service_proto_enumTypes,
 		MessageInfos:      file_aim_appraisal_v1_appraisal_service_proto_msgTypes,
 	}.Build()
 	File_aim_appraisal_v1_appraisal_service_proto = out.File

@@ -19,9 +19,48 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	AppraisalService_CreateAppraisal_FullMethodName = "/aim.appraisal.v1.AppraisalService/CreateAppraisal"
-	AppraisalService_GetAppraisal_FullMethodName    = "/aim.appraisal.v1.AppraisalService/GetAppraisal"
-	AppraisalService_ListAppraisals_FullMethodName  = "/aim.appraisal.v1.AppraisalService/ListAppraisals"
+	AppraisalService_CreateAppraisal_FullMethodName              = "/aim.appraisal.v1.AppraisalService/CreateAppraisal"
+	AppraisalService_GetAppraisal_FullMethodName                 = "/aim.appraisal.v1.AppraisalService/GetAppraisal"
+	AppraisalService_ListAppraisals_FullMethodName               = "/aim.appraisal.v1.AppraisalService/ListAppraisals"
+	AppraisalService_UpdateAppraisal_FullMethodName              = "/aim.appraisal.v1.AppraisalService/UpdateAppraisal"
+	AppraisalService_PlanAppraisal_FullMethodName                = "/aim.appraisal.v1.AppraisalService/PlanAppraisal"
+	AppraisalService_StartAppraisal_FullMethodName               = "/aim.appraisal.v1.AppraisalService/StartAppraisal"
+	AppraisalService_RateAppraisal_FullMethodName                = "/aim.appraisal.v1.AppraisalService/RateAppraisal"
+	AppraisalService_ReportAppraisal_FullMethodName              = "/aim.appraisal.v1.AppraisalService/ReportAppraisal"
+	AppraisalService_CloseAppraisal_FullMethodName               = "/aim.appraisal.v1.AppraisalService/CloseAppraisal"
+	AppraisalService_CancelAppraisal_FullMethodName              = "/aim.appraisal.v1.AppraisalService/CancelAppraisal"
+	AppraisalService_CreateTeamMember_FullMethodName             = "/aim.appraisal.v1.AppraisalService/CreateTeamMember"
+	AppraisalService_GetTeamMember_FullMethodName                = "/aim.appraisal.v1.AppraisalService/GetTeamMember"
+	AppraisalService_ListTeamMembers_FullMethodName              = "/aim.appraisal.v1.AppraisalService/ListTeamMembers"
+	AppraisalService_UpdateTeamMember_FullMethodName             = "/aim.appraisal.v1.AppraisalService/UpdateTeamMember"
+	AppraisalService_DeleteTeamMember_FullMethodName             = "/aim.appraisal.v1.AppraisalService/DeleteTeamMember"
+	AppraisalService_CreateInstance_FullMethodName               = "/aim.appraisal.v1.AppraisalService/CreateInstance"
+	AppraisalService_GetInstance_FullMethodName                  = "/aim.appraisal.v1.AppraisalService/GetInstance"
+	AppraisalService_ListInstances_FullMethodName                = "/aim.appraisal.v1.AppraisalService/ListInstances"
+	AppraisalService_DeleteInstance_FullMethodName               = "/aim.appraisal.v1.AppraisalService/DeleteInstance"
+	AppraisalService_CreateEvidence_FullMethodName               = "/aim.appraisal.v1.AppraisalService/CreateEvidence"
+	AppraisalService_GetEvidence_FullMethodName                  = "/aim.appraisal.v1.AppraisalService/GetEvidence"
+	AppraisalService_ListEvidence_FullMethodName                 = "/aim.appraisal.v1.AppraisalService/ListEvidence"
+	AppraisalService_DeleteEvidence_FullMethodName               = "/aim.appraisal.v1.AppraisalService/DeleteEvidence"
+	AppraisalService_CreateFinding_FullMethodName                = "/aim.appraisal.v1.AppraisalService/CreateFinding"
+	AppraisalService_GetFinding_FullMethodName                   = "/aim.appraisal.v1.AppraisalService/GetFinding"
+	AppraisalService_ListFindings_FullMethodName                 = "/aim.appraisal.v1.AppraisalService/ListFindings"
+	AppraisalService_UpdateFinding_FullMethodName                = "/aim.appraisal.v1.AppraisalService/UpdateFinding"
+	AppraisalService_DeleteFinding_FullMethodName                = "/aim.appraisal.v1.AppraisalService/DeleteFinding"
+	AppraisalService_GetCharacterization_FullMethodName          = "/aim.appraisal.v1.AppraisalService/GetCharacterization"
+	AppraisalService_ListCharacterizations_FullMethodName        = "/aim.appraisal.v1.AppraisalService/ListCharacterizations"
+	AppraisalService_UpdateCharacterization_FullMethodName       = "/aim.appraisal.v1.AppraisalService/UpdateCharacterization"
+	AppraisalService_BatchUpdateCharacterizations_FullMethodName = "/aim.appraisal.v1.AppraisalService/BatchUpdateCharacterizations"
+	AppraisalService_RecordTeamDecision_FullMethodName           = "/aim.appraisal.v1.AppraisalService/RecordTeamDecision"
+	AppraisalService_ListTeamDecisions_FullMethodName            = "/aim.appraisal.v1.AppraisalService/ListTeamDecisions"
+	AppraisalService_GetRatings_FullMethodName                   = "/aim.appraisal.v1.AppraisalService/GetRatings"
+	AppraisalService_GetAppraisalReport_FullMethodName           = "/aim.appraisal.v1.AppraisalService/GetAppraisalReport"
+	AppraisalService_CompareAppraisals_FullMethodName            = "/aim.appraisal.v1.AppraisalService/CompareAppraisals"
+	AppraisalService_ListAppraisalEvents_FullMethodName          = "/aim.appraisal.v1.AppraisalService/ListAppraisalEvents"
+	AppraisalService_VerifyAuditTrail_FullMethodName             = "/aim.appraisal.v1.AppraisalService/VerifyAuditTrail"
+	AppraisalService_WatchAppraisal_FullMethodName               = "/aim.appraisal.v1.AppraisalService/WatchAppraisal"
+	AppraisalService_GetSettings_FullMethodName                  = "/aim.appraisal.v1.AppraisalService/GetSettings"
+	AppraisalService_UpdateSettings_FullMethodName               = "/aim.appraisal.v1.AppraisalService/UpdateSettings"
 )
 
 // AppraisalServiceClient is the client API for AppraisalService service.
@@ -29,15 +68,126 @@ const (
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
 // AppraisalService plans, conducts, rates and reports appraisals. Every
-// appraisal belongs to the tenant that created it.
+// appraisal belongs to the tenant that created it and is read by its team
+// (and the tenant's admins). Every change is an event in the appraisal's
+// hash-chained audit trail.
 type AppraisalServiceClient interface {
-	// CreateAppraisal creates an appraisal in state DRAFT. A repeated call with
-	// the same request_id returns the appraisal the first call created.
+	// CreateAppraisal creates an appraisal in state DRAFT, with the caller on
+	// its team (as lead appraiser when the caller holds that role). A repeated
+	// call with the same request_id returns the appraisal the first call made.
 	CreateAppraisal(ctx context.Context, in *CreateAppraisalRequest, opts ...grpc.CallOption) (*CreateAppraisalResponse, error)
-	// GetAppraisal returns one of the caller's appraisals.
+	// GetAppraisal returns an appraisal the caller is on the team of (tenant
+	// admins see every appraisal of their tenant).
 	GetAppraisal(ctx context.Context, in *GetAppraisalRequest, opts ...grpc.CallOption) (*GetAppraisalResponse, error)
-	// ListAppraisals lists the caller's appraisals ordered by resource name.
+	// ListAppraisals lists the appraisals the caller can read, by name.
 	ListAppraisals(ctx context.Context, in *ListAppraisalsRequest, opts ...grpc.CallOption) (*ListAppraisalsResponse, error)
+	// UpdateAppraisal changes a DRAFT appraisal's title, type, organizational
+	// unit, view, targets, AI usage scenarios or previous appraisal.
+	UpdateAppraisal(ctx context.Context, in *UpdateAppraisalRequest, opts ...grpc.CallOption) (*UpdateAppraisalResponse, error)
+	// PlanAppraisal moves an appraisal from DRAFT to PLANNED.
+	// Needs a view and a lead appraiser on the team (holding the AI appraisal
+	// certification when AI usage scenarios are in scope, unless the tenant's
+	// settings say otherwise). Pins the model version and copies the scoped
+	// practices from the model catalog, so later catalog changes never alter
+	// the appraisal.
+	PlanAppraisal(ctx context.Context, in *PlanAppraisalRequest, opts ...grpc.CallOption) (*PlanAppraisalResponse, error)
+	// StartAppraisal moves an appraisal from PLANNED to CONDUCTING.
+	// Needs at least one instance.
+	StartAppraisal(ctx context.Context, in *StartAppraisalRequest, opts ...grpc.CallOption) (*StartAppraisalResponse, error)
+	// RateAppraisal moves an appraisal from CONDUCTING to RATED.
+	// Needs every applicable instance and practice pair characterized and
+	// every team decision recorded; stores the ratings. Lead appraiser only.
+	RateAppraisal(ctx context.Context, in *RateAppraisalRequest, opts ...grpc.CallOption) (*RateAppraisalResponse, error)
+	// ReportAppraisal moves an appraisal from RATED to REPORTED.
+	// After this the appraisal is read-only. Lead appraiser only.
+	ReportAppraisal(ctx context.Context, in *ReportAppraisalRequest, opts ...grpc.CallOption) (*ReportAppraisalResponse, error)
+	// CloseAppraisal moves an appraisal from REPORTED to CLOSED.
+	// Lead appraiser only.
+	CloseAppraisal(ctx context.Context, in *CloseAppraisalRequest, opts ...grpc.CallOption) (*CloseAppraisalResponse, error)
+	// CancelAppraisal moves an appraisal from any state before REPORTED to CANCELLED.
+	// The appraisal stays readable.
+	CancelAppraisal(ctx context.Context, in *CancelAppraisalRequest, opts ...grpc.CallOption) (*CancelAppraisalResponse, error)
+	// CreateTeamMember adds a person to an appraisal's team. Lead appraiser or tenant
+	// admin only.
+	CreateTeamMember(ctx context.Context, in *CreateTeamMemberRequest, opts ...grpc.CallOption) (*CreateTeamMemberResponse, error)
+	// GetTeamMember returns one team member.
+	GetTeamMember(ctx context.Context, in *GetTeamMemberRequest, opts ...grpc.CallOption) (*GetTeamMemberResponse, error)
+	// ListTeamMembers lists an appraisal's team.
+	ListTeamMembers(ctx context.Context, in *ListTeamMembersRequest, opts ...grpc.CallOption) (*ListTeamMembersResponse, error)
+	// UpdateTeamMember changes a team member's role, name or certifications.
+	UpdateTeamMember(ctx context.Context, in *UpdateTeamMemberRequest, opts ...grpc.CallOption) (*UpdateTeamMemberResponse, error)
+	// DeleteTeamMember removes one team member.
+	DeleteTeamMember(ctx context.Context, in *DeleteTeamMemberRequest, opts ...grpc.CallOption) (*DeleteTeamMemberResponse, error)
+	// CreateInstance adds a sampled project or work unit. Only before the appraisal is
+	// rated.
+	CreateInstance(ctx context.Context, in *CreateInstanceRequest, opts ...grpc.CallOption) (*CreateInstanceResponse, error)
+	// GetInstance returns one instance.
+	GetInstance(ctx context.Context, in *GetInstanceRequest, opts ...grpc.CallOption) (*GetInstanceResponse, error)
+	// ListInstances lists an appraisal's sampled instances.
+	ListInstances(ctx context.Context, in *ListInstancesRequest, opts ...grpc.CallOption) (*ListInstancesResponse, error)
+	// DeleteInstance removes one instance.
+	DeleteInstance(ctx context.Context, in *DeleteInstanceRequest, opts ...grpc.CallOption) (*DeleteInstanceResponse, error)
+	// CreateEvidence adds an artifact or affirmation. Its practices must be in scope and
+	// its instances must exist.
+	CreateEvidence(ctx context.Context, in *CreateEvidenceRequest, opts ...grpc.CallOption) (*CreateEvidenceResponse, error)
+	// GetEvidence returns one evidence.
+	GetEvidence(ctx context.Context, in *GetEvidenceRequest, opts ...grpc.CallOption) (*GetEvidenceResponse, error)
+	// ListEvidence lists an appraisal's evidence.
+	ListEvidence(ctx context.Context, in *ListEvidenceRequest, opts ...grpc.CallOption) (*ListEvidenceResponse, error)
+	// DeleteEvidence removes one evidence.
+	DeleteEvidence(ctx context.Context, in *DeleteEvidenceRequest, opts ...grpc.CallOption) (*DeleteEvidenceResponse, error)
+	// CreateFinding adds a strength, weakness or improvement opportunity.
+	CreateFinding(ctx context.Context, in *CreateFindingRequest, opts ...grpc.CallOption) (*CreateFindingResponse, error)
+	// GetFinding returns one finding.
+	GetFinding(ctx context.Context, in *GetFindingRequest, opts ...grpc.CallOption) (*GetFindingResponse, error)
+	// ListFindings lists an appraisal's findings.
+	ListFindings(ctx context.Context, in *ListFindingsRequest, opts ...grpc.CallOption) (*ListFindingsResponse, error)
+	// UpdateFinding changes a finding's kind, text or practices.
+	UpdateFinding(ctx context.Context, in *UpdateFindingRequest, opts ...grpc.CallOption) (*UpdateFindingResponse, error)
+	// DeleteFinding removes one finding.
+	DeleteFinding(ctx context.Context, in *DeleteFindingRequest, opts ...grpc.CallOption) (*DeleteFindingResponse, error)
+	// GetCharacterization returns one characterization.
+	GetCharacterization(ctx context.Context, in *GetCharacterizationRequest, opts ...grpc.CallOption) (*GetCharacterizationResponse, error)
+	// ListCharacterizations lists an instance's characterizations, or every
+	// instance's with `instances/-`, by instance and practice.
+	ListCharacterizations(ctx context.Context, in *ListCharacterizationsRequest, opts ...grpc.CallOption) (*ListCharacterizationsResponse, error)
+	// UpdateCharacterization sets how an instance implements a practice,
+	// creating the characterization when allow_missing is set (AIP-134). The
+	// practice must be in scope and the appraisal CONDUCTING. Appraisers on
+	// the team only.
+	UpdateCharacterization(ctx context.Context, in *UpdateCharacterizationRequest, opts ...grpc.CallOption) (*UpdateCharacterizationResponse, error)
+	// BatchUpdateCharacterizations sets many characterizations at once: all
+	// of them or, on any problem, none.
+	BatchUpdateCharacterizations(ctx context.Context, in *BatchUpdateCharacterizationsRequest, opts ...grpc.CallOption) (*BatchUpdateCharacterizationsResponse, error)
+	// RecordTeamDecision records a judgement the ratings ask for (an open
+	// decision's key and one of its allowed values), with its rationale and
+	// the caller as decider. Recording a key again replaces the decision.
+	RecordTeamDecision(ctx context.Context, in *RecordTeamDecisionRequest, opts ...grpc.CallOption) (*RecordTeamDecisionResponse, error)
+	// ListTeamDecisions lists an appraisal's recorded decisions.
+	ListTeamDecisions(ctx context.Context, in *ListTeamDecisionsRequest, opts ...grpc.CallOption) (*ListTeamDecisionsResponse, error)
+	// GetRatings returns the appraisal's ratings: computed from the current
+	// characterizations while it is conducted, the stored result once RATED.
+	GetRatings(ctx context.Context, in *GetRatingsRequest, opts ...grpc.CallOption) (*GetRatingsResponse, error)
+	// GetAppraisalReport renders the results report as JSON or as a
+	// self-contained HTML page with a heat map of practice areas by level.
+	GetAppraisalReport(ctx context.Context, in *GetAppraisalReportRequest, opts ...grpc.CallOption) (*GetAppraisalReportResponse, error)
+	// CompareAppraisals compares two rated appraisals of the caller's tenant
+	// per domain and practice area: improved, regressed or unchanged.
+	CompareAppraisals(ctx context.Context, in *CompareAppraisalsRequest, opts ...grpc.CallOption) (*CompareAppraisalsResponse, error)
+	// ListAppraisalEvents pages through an appraisal's audit trail, oldest
+	// first.
+	ListAppraisalEvents(ctx context.Context, in *ListAppraisalEventsRequest, opts ...grpc.CallOption) (*ListAppraisalEventsResponse, error)
+	// VerifyAuditTrail recomputes the appraisal's hash chain and reports the
+	// first event whose hash or link does not hold.
+	VerifyAuditTrail(ctx context.Context, in *VerifyAuditTrailRequest, opts ...grpc.CallOption) (*VerifyAuditTrailResponse, error)
+	// WatchAppraisal streams the appraisal's audit events as they happen,
+	// starting after a given sequence number (0 replays from the first).
+	WatchAppraisal(ctx context.Context, in *WatchAppraisalRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchAppraisalResponse], error)
+	// GetSettings returns the caller's tenant's appraisal settings.
+	GetSettings(ctx context.Context, in *GetSettingsRequest, opts ...grpc.CallOption) (*GetSettingsResponse, error)
+	// UpdateSettings changes the caller's tenant's appraisal settings. Tenant
+	// admins only.
+	UpdateSettings(ctx context.Context, in *UpdateSettingsRequest, opts ...grpc.CallOption) (*UpdateSettingsResponse, error)
 }
 
 type appraisalServiceClient struct {
@@ -78,20 +228,530 @@ func (c *appraisalServiceClient) ListAppraisals(ctx context.Context, in *ListApp
 	return out, nil
 }
 
+func (c *appraisalServiceClient) UpdateAppraisal(ctx context.Context, in *UpdateAppraisalRequest, opts ...grpc.CallOption) (*UpdateAppraisalResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UpdateAppraisalResponse)
+	err := c.cc.Invoke(ctx, AppraisalService_UpdateAppraisal_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *appraisalServiceClient) PlanAppraisal(ctx context.Context, in *PlanAppraisalRequest, opts ...grpc.CallOption) (*PlanAppraisalResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(PlanAppraisalResponse)
+	err := c.cc.Invoke(ctx, AppraisalService_PlanAppraisal_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *appraisalServiceClient) StartAppraisal(ctx context.Context, in *StartAppraisalRequest, opts ...grpc.CallOption) (*StartAppraisalResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(StartAppraisalResponse)
+	err := c.cc.Invoke(ctx, AppraisalService_StartAppraisal_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *appraisalServiceClient) RateAppraisal(ctx context.Context, in *RateAppraisalRequest, opts ...grpc.CallOption) (*RateAppraisalResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RateAppraisalResponse)
+	err := c.cc.Invoke(ctx, AppraisalService_RateAppraisal_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *appraisalServiceClient) ReportAppraisal(ctx context.Context, in *ReportAppraisalRequest, opts ...grpc.CallOption) (*ReportAppraisalResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ReportAppraisalResponse)
+	err := c.cc.Invoke(ctx, AppraisalService_ReportAppraisal_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *appraisalServiceClient) CloseAppraisal(ctx context.Context, in *CloseAppraisalRequest, opts ...grpc.CallOption) (*CloseAppraisalResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CloseAppraisalResponse)
+	err := c.cc.Invoke(ctx, AppraisalService_CloseAppraisal_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *appraisalServiceClient) CancelAppraisal(ctx context.Context, in *CancelAppraisalRequest, opts ...grpc.CallOption) (*CancelAppraisalResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CancelAppraisalResponse)
+	err := c.cc.Invoke(ctx, AppraisalService_CancelAppraisal_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *appraisalServiceClient) CreateTeamMember(ctx context.Context, in *CreateTeamMemberRequest, opts ...grpc.CallOption) (*CreateTeamMemberResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreateTeamMemberResponse)
+	err := c.cc.Invoke(ctx, AppraisalService_CreateTeamMember_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *appraisalServiceClient) GetTeamMember(ctx context.Context, in *GetTeamMemberRequest, opts ...grpc.CallOption) (*GetTeamMemberResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetTeamMemberResponse)
+	err := c.cc.Invoke(ctx, AppraisalService_GetTeamMember_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *appraisalServiceClient) ListTeamMembers(ctx context.Context, in *ListTeamMembersRequest, opts ...grpc.CallOption) (*ListTeamMembersResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListTeamMembersResponse)
+	err := c.cc.Invoke(ctx, AppraisalService_ListTeamMembers_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *appraisalServiceClient) UpdateTeamMember(ctx context.Context, in *UpdateTeamMemberRequest, opts ...grpc.CallOption) (*UpdateTeamMemberResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UpdateTeamMemberResponse)
+	err := c.cc.Invoke(ctx, AppraisalService_UpdateTeamMember_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *appraisalServiceClient) DeleteTeamMember(ctx context.Context, in *DeleteTeamMemberRequest, opts ...grpc.CallOption) (*DeleteTeamMemberResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeleteTeamMemberResponse)
+	err := c.cc.Invoke(ctx, AppraisalService_DeleteTeamMember_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *appraisalServiceClient) CreateInstance(ctx context.Context, in *CreateInstanceRequest, opts ...grpc.CallOption) (*CreateInstanceResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreateInstanceResponse)
+	err := c.cc.Invoke(ctx, AppraisalService_CreateInstance_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *appraisalServiceClient) GetInstance(ctx context.Context, in *GetInstanceRequest, opts ...grpc.CallOption) (*GetInstanceResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetInstanceResponse)
+	err := c.cc.Invoke(ctx, AppraisalService_GetInstance_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *appraisalServiceClient) ListInstances(ctx context.Context, in *ListInstancesRequest, opts ...grpc.CallOption) (*ListInstancesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListInstancesResponse)
+	err := c.cc.Invoke(ctx, AppraisalService_ListInstances_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *appraisalServiceClient) DeleteInstance(ctx context.Context, in *DeleteInstanceRequest, opts ...grpc.CallOption) (*DeleteInstanceResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeleteInstanceResponse)
+	err := c.cc.Invoke(ctx, AppraisalService_DeleteInstance_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *appraisalServiceClient) CreateEvidence(ctx context.Context, in *CreateEvidenceRequest, opts ...grpc.CallOption) (*CreateEvidenceResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreateEvidenceResponse)
+	err := c.cc.Invoke(ctx, AppraisalService_CreateEvidence_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *appraisalServiceClient) GetEvidence(ctx context.Context, in *GetEvidenceRequest, opts ...grpc.CallOption) (*GetEvidenceResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetEvidenceResponse)
+	err := c.cc.Invoke(ctx, AppraisalService_GetEvidence_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *appraisalServiceClient) ListEvidence(ctx context.Context, in *ListEvidenceRequest, opts ...grpc.CallOption) (*ListEvidenceResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListEvidenceResponse)
+	err := c.cc.Invoke(ctx, AppraisalService_ListEvidence_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *appraisalServiceClient) DeleteEvidence(ctx context.Context, in *DeleteEvidenceRequest, opts ...grpc.CallOption) (*DeleteEvidenceResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeleteEvidenceResponse)
+	err := c.cc.Invoke(ctx, AppraisalService_DeleteEvidence_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *appraisalServiceClient) CreateFinding(ctx context.Context, in *CreateFindingRequest, opts ...grpc.CallOption) (*CreateFindingResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreateFindingResponse)
+	err := c.cc.Invoke(ctx, AppraisalService_CreateFinding_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *appraisalServiceClient) GetFinding(ctx context.Context, in *GetFindingRequest, opts ...grpc.CallOption) (*GetFindingResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetFindingResponse)
+	err := c.cc.Invoke(ctx, AppraisalService_GetFinding_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *appraisalServiceClient) ListFindings(ctx context.Context, in *ListFindingsRequest, opts ...grpc.CallOption) (*ListFindingsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListFindingsResponse)
+	err := c.cc.Invoke(ctx, AppraisalService_ListFindings_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *appraisalServiceClient) UpdateFinding(ctx context.Context, in *UpdateFindingRequest, opts ...grpc.CallOption) (*UpdateFindingResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UpdateFindingResponse)
+	err := c.cc.Invoke(ctx, AppraisalService_UpdateFinding_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *appraisalServiceClient) DeleteFinding(ctx context.Context, in *DeleteFindingRequest, opts ...grpc.CallOption) (*DeleteFindingResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeleteFindingResponse)
+	err := c.cc.Invoke(ctx, AppraisalService_DeleteFinding_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *appraisalServiceClient) GetCharacterization(ctx context.Context, in *GetCharacterizationRequest, opts ...grpc.CallOption) (*GetCharacterizationResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetCharacterizationResponse)
+	err := c.cc.Invoke(ctx, AppraisalService_GetCharacterization_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *appraisalServiceClient) ListCharacterizations(ctx context.Context, in *ListCharacterizationsRequest, opts ...grpc.CallOption) (*ListCharacterizationsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListCharacterizationsResponse)
+	err := c.cc.Invoke(ctx, AppraisalService_ListCharacterizations_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *appraisalServiceClient) UpdateCharacterization(ctx context.Context, in *UpdateCharacterizationRequest, opts ...grpc.CallOption) (*UpdateCharacterizationResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UpdateCharacterizationResponse)
+	err := c.cc.Invoke(ctx, AppraisalService_UpdateCharacterization_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *appraisalServiceClient) BatchUpdateCharacterizations(ctx context.Context, in *BatchUpdateCharacterizationsRequest, opts ...grpc.CallOption) (*BatchUpdateCharacterizationsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(BatchUpdateCharacterizationsResponse)
+	err := c.cc.Invoke(ctx, AppraisalService_BatchUpdateCharacterizations_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *appraisalServiceClient) RecordTeamDecision(ctx context.Context, in *RecordTeamDecisionRequest, opts ...grpc.CallOption) (*RecordTeamDecisionResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RecordTeamDecisionResponse)
+	err := c.cc.Invoke(ctx, AppraisalService_RecordTeamDecision_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *appraisalServiceClient) ListTeamDecisions(ctx context.Context, in *ListTeamDecisionsRequest, opts ...grpc.CallOption) (*ListTeamDecisionsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListTeamDecisionsResponse)
+	err := c.cc.Invoke(ctx, AppraisalService_ListTeamDecisions_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *appraisalServiceClient) GetRatings(ctx context.Context, in *GetRatingsRequest, opts ...grpc.CallOption) (*GetRatingsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetRatingsResponse)
+	err := c.cc.Invoke(ctx, AppraisalService_GetRatings_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *appraisalServiceClient) GetAppraisalReport(ctx context.Context, in *GetAppraisalReportRequest, opts ...grpc.CallOption) (*GetAppraisalReportResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetAppraisalReportResponse)
+	err := c.cc.Invoke(ctx, AppraisalService_GetAppraisalReport_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *appraisalServiceClient) CompareAppraisals(ctx context.Context, in *CompareAppraisalsRequest, opts ...grpc.CallOption) (*CompareAppraisalsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CompareAppraisalsResponse)
+	err := c.cc.Invoke(ctx, AppraisalService_CompareAppraisals_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *appraisalServiceClient) ListAppraisalEvents(ctx context.Context, in *ListAppraisalEventsRequest, opts ...grpc.CallOption) (*ListAppraisalEventsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListAppraisalEventsResponse)
+	err := c.cc.Invoke(ctx, AppraisalService_ListAppraisalEvents_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *appraisalServiceClient) VerifyAuditTrail(ctx context.Context, in *VerifyAuditTrailRequest, opts ...grpc.CallOption) (*VerifyAuditTrailResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(VerifyAuditTrailResponse)
+	err := c.cc.Invoke(ctx, AppraisalService_VerifyAuditTrail_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *appraisalServiceClient) WatchAppraisal(ctx context.Context, in *WatchAppraisalRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchAppraisalResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &AppraisalService_ServiceDesc.Streams[0], AppraisalService_WatchAppraisal_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[WatchAppraisalRequest, WatchAppraisalResponse]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type AppraisalService_WatchAppraisalClient = grpc.ServerStreamingClient[WatchAppraisalResponse]
+
+func (c *appraisalServiceClient) GetSettings(ctx context.Context, in *GetSettingsRequest, opts ...grpc.CallOption) (*GetSettingsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetSettingsResponse)
+	err := c.cc.Invoke(ctx, AppraisalService_GetSettings_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *appraisalServiceClient) UpdateSettings(ctx context.Context, in *UpdateSettingsRequest, opts ...grpc.CallOption) (*UpdateSettingsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UpdateSettingsResponse)
+	err := c.cc.Invoke(ctx, AppraisalService_UpdateSettings_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // AppraisalServiceServer is the server API for AppraisalService service.
 // All implementations must embed UnimplementedAppraisalServiceServer
 // for forward compatibility.
 //
 // AppraisalService plans, conducts, rates and reports appraisals. Every
-// appraisal belongs to the tenant that created it.
+// appraisal belongs to the tenant that created it and is read by its team
+// (and the tenant's admins). Every change is an event in the appraisal's
+// hash-chained audit trail.
 type AppraisalServiceServer interface {
-	// CreateAppraisal creates an appraisal in state DRAFT. A repeated call with
-	// the same request_id returns the appraisal the first call created.
+	// CreateAppraisal creates an appraisal in state DRAFT, with the caller on
+	// its team (as lead appraiser when the caller holds that role). A repeated
+	// call with the same request_id returns the appraisal the first call made.
 	CreateAppraisal(context.Context, *CreateAppraisalRequest) (*CreateAppraisalResponse, error)
-	// GetAppraisal returns one of the caller's appraisals.
+	// GetAppraisal returns an appraisal the caller is on the team of (tenant
+	// admins see every appraisal of their tenant).
 	GetAppraisal(context.Context, *GetAppraisalRequest) (*GetAppraisalResponse, error)
-	// ListAppraisals lists the caller's appraisals ordered by resource name.
+	// ListAppraisals lists the appraisals the caller can read, by name.
 	ListAppraisals(context.Context, *ListAppraisalsRequest) (*ListAppraisalsResponse, error)
+	// UpdateAppraisal changes a DRAFT appraisal's title, type, organizational
+	// unit, view, targets, AI usage scenarios or previous appraisal.
+	UpdateAppraisal(context.Context, *UpdateAppraisalRequest) (*UpdateAppraisalResponse, error)
+	// PlanAppraisal moves an appraisal from DRAFT to PLANNED.
+	// Needs a view and a lead appraiser on the team (holding the AI appraisal
+	// certification when AI usage scenarios are in scope, unless the tenant's
+	// settings say otherwise). Pins the model version and copies the scoped
+	// practices from the model catalog, so later catalog changes never alter
+	// the appraisal.
+	PlanAppraisal(context.Context, *PlanAppraisalRequest) (*PlanAppraisalResponse, error)
+	// StartAppraisal moves an appraisal from PLANNED to CONDUCTING.
+	// Needs at least one instance.
+	StartAppraisal(context.Context, *StartAppraisalRequest) (*StartAppraisalResponse, error)
+	// RateAppraisal moves an appraisal from CONDUCTING to RATED.
+	// Needs every applicable instance and practice pair characterized and
+	// every team decision recorded; stores the ratings. Lead appraiser only.
+	RateAppraisal(context.Context, *RateAppraisalRequest) (*RateAppraisalResponse, error)
+	// ReportAppraisal moves an appraisal from RATED to REPORTED.
+	// After this the appraisal is read-only. Lead appraiser only.
+	ReportAppraisal(context.Context, *ReportAppraisalRequest) (*ReportAppraisalResponse, error)
+	// CloseAppraisal moves an appraisal from REPORTED to CLOSED.
+	// Lead appraiser only.
+	CloseAppraisal(context.Context, *CloseAppraisalRequest) (*CloseAppraisalResponse, error)
+	// CancelAppraisal moves an appraisal from any state before REPORTED to CANCELLED.
+	// The appraisal stays readable.
+	CancelAppraisal(context.Context, *CancelAppraisalRequest) (*CancelAppraisalResponse, error)
+	// CreateTeamMember adds a person to an appraisal's team. Lead appraiser or tenant
+	// admin only.
+	CreateTeamMember(context.Context, *CreateTeamMemberRequest) (*CreateTeamMemberResponse, error)
+	// GetTeamMember returns one team member.
+	GetTeamMember(context.Context, *GetTeamMemberRequest) (*GetTeamMemberResponse, error)
+	// ListTeamMembers lists an appraisal's team.
+	ListTeamMembers(context.Context, *ListTeamMembersRequest) (*ListTeamMembersResponse, error)
+	// UpdateTeamMember changes a team member's role, name or certifications.
+	UpdateTeamMember(context.Context, *UpdateTeamMemberRequest) (*UpdateTeamMemberResponse, error)
+	// DeleteTeamMember removes one team member.
+	DeleteTeamMember(context.Context, *DeleteTeamMemberRequest) (*DeleteTeamMemberResponse, error)
+	// CreateInstance adds a sampled project or work unit. Only before the appraisal is
+	// rated.
+	CreateInstance(context.Context, *CreateInstanceRequest) (*CreateInstanceResponse, error)
+	// GetInstance returns one instance.
+	GetInstance(context.Context, *GetInstanceRequest) (*GetInstanceResponse, error)
+	// ListInstances lists an appraisal's sampled instances.
+	ListInstances(context.Context, *ListInstancesRequest) (*ListInstancesResponse, error)
+	// DeleteInstance removes one instance.
+	DeleteInstance(context.Context, *DeleteInstanceRequest) (*DeleteInstanceResponse, error)
+	// CreateEvidence adds an artifact or affirmation. Its practices must be in scope and
+	// its instances must exist.
+	CreateEvidence(context.Context, *CreateEvidenceRequest) (*CreateEvidenceResponse, error)
+	// GetEvidence returns one evidence.
+	GetEvidence(context.Context, *GetEvidenceRequest) (*GetEvidenceResponse, error)
+	// ListEvidence lists an appraisal's evidence.
+	ListEvidence(context.Context, *ListEvidenceRequest) (*ListEvidenceResponse, error)
+	// DeleteEvidence removes one evidence.
+	DeleteEvidence(context.Context, *DeleteEvidenceRequest) (*DeleteEvidenceResponse, error)
+	// CreateFinding adds a strength, weakness or improvement opportunity.
+	CreateFinding(context.Context, *CreateFindingRequest) (*CreateFindingResponse, error)
+	// GetFinding returns one finding.
+	GetFinding(context.Context, *GetFindingRequest) (*GetFindingResponse, error)
+	// ListFindings lists an appraisal's findings.
+	ListFindings(context.Context, *ListFindingsRequest) (*ListFindingsResponse, error)
+	// UpdateFinding changes a finding's kind, text or practices.
+	UpdateFinding(context.Context, *UpdateFindingRequest) (*UpdateFindingResponse, error)
+	// DeleteFinding removes one finding.
+	DeleteFinding(context.Context, *DeleteFindingRequest) (*DeleteFindingResponse, error)
+	// GetCharacterization returns one characterization.
+	GetCharacterization(context.Context, *GetCharacterizationRequest) (*GetCharacterizationResponse, error)
+	// ListCharacterizations lists an instance's characterizations, or every
+	// instance's with `instances/-`, by instance and practice.
+	ListCharacterizations(context.Context, *ListCharacterizationsRequest) (*ListCharacterizationsResponse, error)
+	// UpdateCharacterization sets how an instance implements a practice,
+	// creating the characterization when allow_missing is set (AIP-134). The
+	// practice must be in scope and the appraisal CONDUCTING. Appraisers on
+	// the team only.
+	UpdateCharacterization(context.Context, *UpdateCharacterizationRequest) (*UpdateCharacterizationResponse, error)
+	// BatchUpdateCharacterizations sets many characterizations at once: all
+	// of them or, on any problem, none.
+	BatchUpdateCharacterizations(context.Context, *BatchUpdateCharacterizationsRequest) (*BatchUpdateCharacterizationsResponse, error)
+	// RecordTeamDecision records a judgement the ratings ask for (an open
+	// decision's key and one of its allowed values), with its rationale and
+	// the caller as decider. Recording a key again replaces the decision.
+	RecordTeamDecision(context.Context, *RecordTeamDecisionRequest) (*RecordTeamDecisionResponse, error)
+	// ListTeamDecisions lists an appraisal's recorded decisions.
+	ListTeamDecisions(context.Context, *ListTeamDecisionsRequest) (*ListTeamDecisionsResponse, error)
+	// GetRatings returns the appraisal's ratings: computed from the current
+	// characterizations while it is conducted, the stored result once RATED.
+	GetRatings(context.Context, *GetRatingsRequest) (*GetRatingsResponse, error)
+	// GetAppraisalReport renders the results report as JSON or as a
+	// self-contained HTML page with a heat map of practice areas by level.
+	GetAppraisalReport(context.Context, *GetAppraisalReportRequest) (*GetAppraisalReportResponse, error)
+	// CompareAppraisals compares two rated appraisals of the caller's tenant
+	// per domain and practice area: improved, regressed or unchanged.
+	CompareAppraisals(context.Context, *CompareAppraisalsRequest) (*CompareAppraisalsResponse, error)
+	// ListAppraisalEvents pages through an appraisal's audit trail, oldest
+	// first.
+	ListAppraisalEvents(context.Context, *ListAppraisalEventsRequest) (*ListAppraisalEventsResponse, error)
+	// VerifyAuditTrail recomputes the appraisal's hash chain and reports the
+	// first event whose hash or link does not hold.
+	VerifyAuditTrail(context.Context, *VerifyAuditTrailRequest) (*VerifyAuditTrailResponse, error)
+	// WatchAppraisal streams the appraisal's audit events as they happen,
+	// starting after a given sequence number (0 replays from the first).
+	WatchAppraisal(*WatchAppraisalRequest, grpc.ServerStreamingServer[WatchAppraisalResponse]) error
+	// GetSettings returns the caller's tenant's appraisal settings.
+	GetSettings(context.Context, *GetSettingsRequest) (*GetSettingsResponse, error)
+	// UpdateSettings changes the caller's tenant's appraisal settings. Tenant
+	// admins only.
+	UpdateSettings(context.Context, *UpdateSettingsRequest) (*UpdateSettingsResponse, error)
 	mustEmbedUnimplementedAppraisalServiceServer()
 }
 
@@ -110,6 +770,123 @@ func (UnimplementedAppraisalServiceServer) GetAppraisal(context.Context, *GetApp
 }
 func (UnimplementedAppraisalServiceServer) ListAppraisals(context.Context, *ListAppraisalsRequest) (*ListAppraisalsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListAppraisals not implemented")
+}
+func (UnimplementedAppraisalServiceServer) UpdateAppraisal(context.Context, *UpdateAppraisalRequest) (*UpdateAppraisalResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateAppraisal not implemented")
+}
+func (UnimplementedAppraisalServiceServer) PlanAppraisal(context.Context, *PlanAppraisalRequest) (*PlanAppraisalResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method PlanAppraisal not implemented")
+}
+func (UnimplementedAppraisalServiceServer) StartAppraisal(context.Context, *StartAppraisalRequest) (*StartAppraisalResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method StartAppraisal not implemented")
+}
+func (UnimplementedAppraisalServiceServer) RateAppraisal(context.Context, *RateAppraisalRequest) (*RateAppraisalResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RateAppraisal not implemented")
+}
+func (UnimplementedAppraisalServiceServer) ReportAppraisal(context.Context, *ReportAppraisalRequest) (*ReportAppraisalResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ReportAppraisal not implemented")
+}
+func (UnimplementedAppraisalServiceServer) CloseAppraisal(context.Context, *CloseAppraisalRequest) (*CloseAppraisalResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CloseAppraisal not implemented")
+}
+func (UnimplementedAppraisalServiceServer) CancelAppraisal(context.Context, *CancelAppraisalRequest) (*CancelAppraisalResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CancelAppraisal not implemented")
+}
+func (UnimplementedAppraisalServiceServer) CreateTeamMember(context.Context, *CreateTeamMemberRequest) (*CreateTeamMemberResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateTeamMember not implemented")
+}
+func (UnimplementedAppraisalServiceServer) GetTeamMember(context.Context, *GetTeamMemberRequest) (*GetTeamMemberResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetTeamMember not implemented")
+}
+func (UnimplementedAppraisalServiceServer) ListTeamMembers(context.Context, *ListTeamMembersRequest) (*ListTeamMembersResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListTeamMembers not implemented")
+}
+func (UnimplementedAppraisalServiceServer) UpdateTeamMember(context.Context, *UpdateTeamMemberRequest) (*UpdateTeamMemberResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateTeamMember not implemented")
+}
+func (UnimplementedAppraisalServiceServer) DeleteTeamMember(context.Context, *DeleteTeamMemberRequest) (*DeleteTeamMemberResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeleteTeamMember not implemented")
+}
+func (UnimplementedAppraisalServiceServer) CreateInstance(context.Context, *CreateInstanceRequest) (*CreateInstanceResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateInstance not implemented")
+}
+func (UnimplementedAppraisalServiceServer) GetInstance(context.Context, *GetInstanceRequest) (*GetInstanceResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetInstance not implemented")
+}
+func (UnimplementedAppraisalServiceServer) ListInstances(context.Context, *ListInstancesRequest) (*ListInstancesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListInstances not implemented")
+}
+func (UnimplementedAppraisalServiceServer) DeleteInstance(context.Context, *DeleteInstanceRequest) (*DeleteInstanceResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeleteInstance not implemented")
+}
+func (UnimplementedAppraisalServiceServer) CreateEvidence(context.Context, *CreateEvidenceRequest) (*CreateEvidenceResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateEvidence not implemented")
+}
+func (UnimplementedAppraisalServiceServer) GetEvidence(context.Context, *GetEvidenceRequest) (*GetEvidenceResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetEvidence not implemented")
+}
+func (UnimplementedAppraisalServiceServer) ListEvidence(context.Context, *ListEvidenceRequest) (*ListEvidenceResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListEvidence not implemented")
+}
+func (UnimplementedAppraisalServiceServer) DeleteEvidence(context.Context, *DeleteEvidenceRequest) (*DeleteEvidenceResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeleteEvidence not implemented")
+}
+func (UnimplementedAppraisalServiceServer) CreateFinding(context.Context, *CreateFindingRequest) (*CreateFindingResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateFinding not implemented")
+}
+func (UnimplementedAppraisalServiceServer) GetFinding(context.Context, *GetFindingRequest) (*GetFindingResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetFinding not implemented")
+}
+func (UnimplementedAppraisalServiceServer) ListFindings(context.Context, *ListFindingsRequest) (*ListFindingsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListFindings not implemented")
+}
+func (UnimplementedAppraisalServiceServer) UpdateFinding(context.Context, *UpdateFindingRequest) (*UpdateFindingResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateFinding not implemented")
+}
+func (UnimplementedAppraisalServiceServer) DeleteFinding(context.Context, *DeleteFindingRequest) (*DeleteFindingResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeleteFinding not implemented")
+}
+func (UnimplementedAppraisalServiceServer) GetCharacterization(context.Context, *GetCharacterizationRequest) (*GetCharacterizationResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetCharacterization not implemented")
+}
+func (UnimplementedAppraisalServiceServer) ListCharacterizations(context.Context, *ListCharacterizationsRequest) (*ListCharacterizationsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListCharacterizations not implemented")
+}
+func (UnimplementedAppraisalServiceServer) UpdateCharacterization(context.Context, *UpdateCharacterizationRequest) (*UpdateCharacterizationResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateCharacterization not implemented")
+}
+func (UnimplementedAppraisalServiceServer) BatchUpdateCharacterizations(context.Context, *BatchUpdateCharacterizationsRequest) (*BatchUpdateCharacterizationsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method BatchUpdateCharacterizations not implemented")
+}
+func (UnimplementedAppraisalServiceServer) RecordTeamDecision(context.Context, *RecordTeamDecisionRequest) (*RecordTeamDecisionResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RecordTeamDecision not implemented")
+}
+func (UnimplementedAppraisalServiceServer) ListTeamDecisions(context.Context, *ListTeamDecisionsRequest) (*ListTeamDecisionsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListTeamDecisions not implemented")
+}
+func (UnimplementedAppraisalServiceServer) GetRatings(context.Context, *GetRatingsRequest) (*GetRatingsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetRatings not implemented")
+}
+func (UnimplementedAppraisalServiceServer) GetAppraisalReport(context.Context, *GetAppraisalReportRequest) (*GetAppraisalReportResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetAppraisalReport not implemented")
+}
+func (UnimplementedAppraisalServiceServer) CompareAppraisals(context.Context, *CompareAppraisalsRequest) (*CompareAppraisalsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CompareAppraisals not implemented")
+}
+func (UnimplementedAppraisalServiceServer) ListAppraisalEvents(context.Context, *ListAppraisalEventsRequest) (*ListAppraisalEventsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListAppraisalEvents not implemented")
+}
+func (UnimplementedAppraisalServiceServer) VerifyAuditTrail(context.Context, *VerifyAuditTrailRequest) (*VerifyAuditTrailResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method VerifyAuditTrail not implemented")
+}
+func (UnimplementedAppraisalServiceServer) WatchAppraisal(*WatchAppraisalRequest, grpc.ServerStreamingServer[WatchAppraisalResponse]) error {
+	return status.Error(codes.Unimplemented, "method WatchAppraisal not implemented")
+}
+func (UnimplementedAppraisalServiceServer) GetSettings(context.Context, *GetSettingsRequest) (*GetSettingsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetSettings not implemented")
+}
+func (UnimplementedAppraisalServiceServer) UpdateSettings(context.Context, *UpdateSettingsRequest) (*UpdateSettingsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateSettings not implemented")
 }
 func (UnimplementedAppraisalServiceServer) mustEmbedUnimplementedAppraisalServiceServer() {}
 func (UnimplementedAppraisalServiceServer) testEmbeddedByValue()                          {}
@@ -186,6 +963,701 @@ func _AppraisalService_ListAppraisals_Handler(srv interface{}, ctx context.Conte
 	return interceptor(ctx, in, info, handler)
 }
 
+func _AppraisalService_UpdateAppraisal_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateAppraisalRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AppraisalServiceServer).UpdateAppraisal(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AppraisalService_UpdateAppraisal_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AppraisalServiceServer).UpdateAppraisal(ctx, req.(*UpdateAppraisalRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AppraisalService_PlanAppraisal_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(PlanAppraisalRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AppraisalServiceServer).PlanAppraisal(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AppraisalService_PlanAppraisal_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AppraisalServiceServer).PlanAppraisal(ctx, req.(*PlanAppraisalRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AppraisalService_StartAppraisal_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(StartAppraisalRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AppraisalServiceServer).StartAppraisal(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AppraisalService_StartAppraisal_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AppraisalServiceServer).StartAppraisal(ctx, req.(*StartAppraisalRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AppraisalService_RateAppraisal_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RateAppraisalRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AppraisalServiceServer).RateAppraisal(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AppraisalService_RateAppraisal_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AppraisalServiceServer).RateAppraisal(ctx, req.(*RateAppraisalRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AppraisalService_ReportAppraisal_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ReportAppraisalRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AppraisalServiceServer).ReportAppraisal(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AppraisalService_ReportAppraisal_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AppraisalServiceServer).ReportAppraisal(ctx, req.(*ReportAppraisalRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AppraisalService_CloseAppraisal_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CloseAppraisalRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AppraisalServiceServer).CloseAppraisal(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AppraisalService_CloseAppraisal_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AppraisalServiceServer).CloseAppraisal(ctx, req.(*CloseAppraisalRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AppraisalService_CancelAppraisal_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CancelAppraisalRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AppraisalServiceServer).CancelAppraisal(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AppraisalService_CancelAppraisal_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AppraisalServiceServer).CancelAppraisal(ctx, req.(*CancelAppraisalRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AppraisalService_CreateTeamMember_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateTeamMemberRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AppraisalServiceServer).CreateTeamMember(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AppraisalService_CreateTeamMember_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AppraisalServiceServer).CreateTeamMember(ctx, req.(*CreateTeamMemberRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AppraisalService_GetTeamMember_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetTeamMemberRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AppraisalServiceServer).GetTeamMember(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AppraisalService_GetTeamMember_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AppraisalServiceServer).GetTeamMember(ctx, req.(*GetTeamMemberRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AppraisalService_ListTeamMembers_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListTeamMembersRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AppraisalServiceServer).ListTeamMembers(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AppraisalService_ListTeamMembers_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AppraisalServiceServer).ListTeamMembers(ctx, req.(*ListTeamMembersRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AppraisalService_UpdateTeamMember_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateTeamMemberRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AppraisalServiceServer).UpdateTeamMember(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AppraisalService_UpdateTeamMember_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AppraisalServiceServer).UpdateTeamMember(ctx, req.(*UpdateTeamMemberRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AppraisalService_DeleteTeamMember_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteTeamMemberRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AppraisalServiceServer).DeleteTeamMember(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AppraisalService_DeleteTeamMember_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AppraisalServiceServer).DeleteTeamMember(ctx, req.(*DeleteTeamMemberRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AppraisalService_CreateInstance_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateInstanceRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AppraisalServiceServer).CreateInstance(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AppraisalService_CreateInstance_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AppraisalServiceServer).CreateInstance(ctx, req.(*CreateInstanceRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AppraisalService_GetInstance_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetInstanceRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AppraisalServiceServer).GetInstance(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AppraisalService_GetInstance_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AppraisalServiceServer).GetInstance(ctx, req.(*GetInstanceRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AppraisalService_ListInstances_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListInstancesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AppraisalServiceServer).ListInstances(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AppraisalService_ListInstances_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AppraisalServiceServer).ListInstances(ctx, req.(*ListInstancesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AppraisalService_DeleteInstance_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteInstanceRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AppraisalServiceServer).DeleteInstance(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AppraisalService_DeleteInstance_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AppraisalServiceServer).DeleteInstance(ctx, req.(*DeleteInstanceRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AppraisalService_CreateEvidence_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateEvidenceRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AppraisalServiceServer).CreateEvidence(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AppraisalService_CreateEvidence_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AppraisalServiceServer).CreateEvidence(ctx, req.(*CreateEvidenceRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AppraisalService_GetEvidence_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetEvidenceRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AppraisalServiceServer).GetEvidence(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AppraisalService_GetEvidence_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AppraisalServiceServer).GetEvidence(ctx, req.(*GetEvidenceRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AppraisalService_ListEvidence_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListEvidenceRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AppraisalServiceServer).ListEvidence(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AppraisalService_ListEvidence_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AppraisalServiceServer).ListEvidence(ctx, req.(*ListEvidenceRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AppraisalService_DeleteEvidence_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteEvidenceRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AppraisalServiceServer).DeleteEvidence(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AppraisalService_DeleteEvidence_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AppraisalServiceServer).DeleteEvidence(ctx, req.(*DeleteEvidenceRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AppraisalService_CreateFinding_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateFindingRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AppraisalServiceServer).CreateFinding(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AppraisalService_CreateFinding_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AppraisalServiceServer).CreateFinding(ctx, req.(*CreateFindingRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AppraisalService_GetFinding_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetFindingRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AppraisalServiceServer).GetFinding(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AppraisalService_GetFinding_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AppraisalServiceServer).GetFinding(ctx, req.(*GetFindingRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AppraisalService_ListFindings_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListFindingsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AppraisalServiceServer).ListFindings(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AppraisalService_ListFindings_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AppraisalServiceServer).ListFindings(ctx, req.(*ListFindingsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AppraisalService_UpdateFinding_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateFindingRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AppraisalServiceServer).UpdateFinding(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AppraisalService_UpdateFinding_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AppraisalServiceServer).UpdateFinding(ctx, req.(*UpdateFindingRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AppraisalService_DeleteFinding_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteFindingRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AppraisalServiceServer).DeleteFinding(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AppraisalService_DeleteFinding_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AppraisalServiceServer).DeleteFinding(ctx, req.(*DeleteFindingRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AppraisalService_GetCharacterization_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetCharacterizationRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AppraisalServiceServer).GetCharacterization(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AppraisalService_GetCharacterization_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AppraisalServiceServer).GetCharacterization(ctx, req.(*GetCharacterizationRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AppraisalService_ListCharacterizations_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListCharacterizationsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AppraisalServiceServer).ListCharacterizations(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AppraisalService_ListCharacterizations_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AppraisalServiceServer).ListCharacterizations(ctx, req.(*ListCharacterizationsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AppraisalService_UpdateCharacterization_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateCharacterizationRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AppraisalServiceServer).UpdateCharacterization(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AppraisalService_UpdateCharacterization_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AppraisalServiceServer).UpdateCharacterization(ctx, req.(*UpdateCharacterizationRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AppraisalService_BatchUpdateCharacterizations_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(BatchUpdateCharacterizationsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AppraisalServiceServer).BatchUpdateCharacterizations(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AppraisalService_BatchUpdateCharacterizations_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AppraisalServiceServer).BatchUpdateCharacterizations(ctx, req.(*BatchUpdateCharacterizationsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AppraisalService_RecordTeamDecision_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RecordTeamDecisionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AppraisalServiceServer).RecordTeamDecision(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AppraisalService_RecordTeamDecision_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AppraisalServiceServer).RecordTeamDecision(ctx, req.(*RecordTeamDecisionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AppraisalService_ListTeamDecisions_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListTeamDecisionsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AppraisalServiceServer).ListTeamDecisions(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AppraisalService_ListTeamDecisions_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AppraisalServiceServer).ListTeamDecisions(ctx, req.(*ListTeamDecisionsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AppraisalService_GetRatings_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetRatingsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AppraisalServiceServer).GetRatings(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AppraisalService_GetRatings_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AppraisalServiceServer).GetRatings(ctx, req.(*GetRatingsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AppraisalService_GetAppraisalReport_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetAppraisalReportRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AppraisalServiceServer).GetAppraisalReport(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AppraisalService_GetAppraisalReport_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AppraisalServiceServer).GetAppraisalReport(ctx, req.(*GetAppraisalReportRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AppraisalService_CompareAppraisals_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CompareAppraisalsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AppraisalServiceServer).CompareAppraisals(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AppraisalService_CompareAppraisals_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AppraisalServiceServer).CompareAppraisals(ctx, req.(*CompareAppraisalsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AppraisalService_ListAppraisalEvents_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListAppraisalEventsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AppraisalServiceServer).ListAppraisalEvents(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AppraisalService_ListAppraisalEvents_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AppraisalServiceServer).ListAppraisalEvents(ctx, req.(*ListAppraisalEventsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AppraisalService_VerifyAuditTrail_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(VerifyAuditTrailRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AppraisalServiceServer).VerifyAuditTrail(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AppraisalService_VerifyAuditTrail_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AppraisalServiceServer).VerifyAuditTrail(ctx, req.(*VerifyAuditTrailRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AppraisalService_WatchAppraisal_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(WatchAppraisalRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(AppraisalServiceServer).WatchAppraisal(m, &grpc.GenericServerStream[WatchAppraisalRequest, WatchAppraisalResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type AppraisalService_WatchAppraisalServer = grpc.ServerStreamingServer[WatchAppraisalResponse]
+
+func _AppraisalService_GetSettings_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetSettingsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AppraisalServiceServer).GetSettings(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AppraisalService_GetSettings_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AppraisalServiceServer).GetSettings(ctx, req.(*GetSettingsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AppraisalService_UpdateSettings_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateSettingsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AppraisalServiceServer).UpdateSettings(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AppraisalService_UpdateSettings_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AppraisalServiceServer).UpdateSettings(ctx, req.(*UpdateSettingsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // AppraisalService_ServiceDesc is the grpc.ServiceDesc for AppraisalService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -205,7 +1677,165 @@ var AppraisalService_ServiceDesc = grpc.ServiceDesc{
 			MethodName: "ListAppraisals",
 			Handler:    _AppraisalService_ListAppraisals_Handler,
 		},
+		{
+			MethodName: "UpdateAppraisal",
+			Handler:    _AppraisalService_UpdateAppraisal_Handler,
+		},
+		{
+			MethodName: "PlanAppraisal",
+			Handler:    _AppraisalService_PlanAppraisal_Handler,
+		},
+		{
+			MethodName: "StartAppraisal",
+			Handler:    _AppraisalService_StartAppraisal_Handler,
+		},
+		{
+			MethodName: "RateAppraisal",
+			Handler:    _AppraisalService_RateAppraisal_Handler,
+		},
+		{
+			MethodName: "ReportAppraisal",
+			Handler:    _AppraisalService_ReportAppraisal_Handler,
+		},
+		{
+			MethodName: "CloseAppraisal",
+			Handler:    _AppraisalService_CloseAppraisal_Handler,
+		},
+		{
+			MethodName: "CancelAppraisal",
+			Handler:    _AppraisalService_CancelAppraisal_Handler,
+		},
+		{
+			MethodName: "CreateTeamMember",
+			Handler:    _AppraisalService_CreateTeamMember_Handler,
+		},
+		{
+			MethodName: "GetTeamMember",
+			Handler:    _AppraisalService_GetTeamMember_Handler,
+		},
+		{
+			MethodName: "ListTeamMembers",
+			Handler:    _AppraisalService_ListTeamMembers_Handler,
+		},
+		{
+			MethodName: "UpdateTeamMember",
+			Handler:    _AppraisalService_UpdateTeamMember_Handler,
+		},
+		{
+			MethodName: "DeleteTeamMember",
+			Handler:    _AppraisalService_DeleteTeamMember_Handler,
+		},
+		{
+			MethodName: "CreateInstance",
+			Handler:    _AppraisalService_CreateInstance_Handler,
+		},
+		{
+			MethodName: "GetInstance",
+			Handler:    _AppraisalService_GetInstance_Handler,
+		},
+		{
+			MethodName: "ListInstances",
+			Handler:    _AppraisalService_ListInstances_Handler,
+		},
+		{
+			MethodName: "DeleteInstance",
+			Handler:    _AppraisalService_DeleteInstance_Handler,
+		},
+		{
+			MethodName: "CreateEvidence",
+			Handler:    _AppraisalService_CreateEvidence_Handler,
+		},
+		{
+			MethodName: "GetEvidence",
+			Handler:    _AppraisalService_GetEvidence_Handler,
+		},
+		{
+			MethodName: "ListEvidence",
+			Handler:    _AppraisalService_ListEvidence_Handler,
+		},
+		{
+			MethodName: "DeleteEvidence",
+			Handler:    _AppraisalService_DeleteEvidence_Handler,
+		},
+		{
+			MethodName: "CreateFinding",
+			Handler:    _AppraisalService_CreateFinding_Handler,
+		},
+		{
+			MethodName: "GetFinding",
+			Handler:    _AppraisalService_GetFinding_Handler,
+		},
+		{
+			MethodName: "ListFindings",
+			Handler:    _AppraisalService_ListFindings_Handler,
+		},
+		{
+			MethodName: "UpdateFinding",
+			Handler:    _AppraisalService_UpdateFinding_Handler,
+		},
+		{
+			MethodName: "DeleteFinding",
+			Handler:    _AppraisalService_DeleteFinding_Handler,
+		},
+		{
+			MethodName: "GetCharacterization",
+			Handler:    _AppraisalService_GetCharacterization_Handler,
+		},
+		{
+			MethodName: "ListCharacterizations",
+			Handler:    _AppraisalService_ListCharacterizations_Handler,
+		},
+		{
+			MethodName: "UpdateCharacterization",
+			Handler:    _AppraisalService_UpdateCharacterization_Handler,
+		},
+		{
+			MethodName: "BatchUpdateCharacterizations",
+			Handler:    _AppraisalService_BatchUpdateCharacterizations_Handler,
+		},
+		{
+			MethodName: "RecordTeamDecision",
+			Handler:    _AppraisalService_RecordTeamDecision_Handler,
+		},
+		{
+			MethodName: "ListTeamDecisions",
+			Handler:    _AppraisalService_ListTeamDecisions_Handler,
+		},
+		{
+			MethodName: "GetRatings",
+			Handler:    _AppraisalService_GetRatings_Handler,
+		},
+		{
+			MethodName: "GetAppraisalReport",
+			Handler:    _AppraisalService_GetAppraisalReport_Handler,
+		},
+		{
+			MethodName: "CompareAppraisals",
+			Handler:    _AppraisalService_CompareAppraisals_Handler,
+		},
+		{
+			MethodName: "ListAppraisalEvents",
+			Handler:    _AppraisalService_ListAppraisalEvents_Handler,
+		},
+		{
+			MethodName: "VerifyAuditTrail",
+			Handler:    _AppraisalService_VerifyAuditTrail_Handler,
+		},
+		{
+			MethodName: "GetSettings",
+			Handler:    _AppraisalService_GetSettings_Handler,
+		},
+		{
+			MethodName: "UpdateSettings",
+			Handler:    _AppraisalService_UpdateSettings_Handler,
+		},
 	},
-	Streams:  []grpc.StreamDesc{},
+	Streams: []grpc.StreamDesc{
+		{
+			StreamName:    "WatchAppraisal",
+			Handler:       _AppraisalService_WatchAppraisal_Handler,
+			ServerStreams: true,
+		},
+	},
 	Metadata: "aim/appraisal/v1/appraisal_service.proto",
 }

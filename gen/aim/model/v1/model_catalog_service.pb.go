@@ -9,6 +9,7 @@ package modelv1
 import (
 	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
 	_ "google.golang.org/genproto/googleapis/api/annotations"
+	httpbody "google.golang.org/genproto/googleapis/api/httpbody"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	reflect "reflect"
@@ -22,6 +23,64 @@ const (
 	// Verify that runtime/protoimpl is sufficiently up-to-date.
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
+
+// The export formats.
+type ExportModelVersionRequest_ExportFormat int32
+
+const (
+	// The default: a bundle as JSON.
+	ExportModelVersionRequest_EXPORT_FORMAT_UNSPECIFIED ExportModelVersionRequest_ExportFormat = 0
+	// A bundle as JSON (docs/model-bundle.md).
+	ExportModelVersionRequest_EXPORT_FORMAT_BUNDLE_JSON ExportModelVersionRequest_ExportFormat = 1
+	// A bundle as YAML.
+	ExportModelVersionRequest_EXPORT_FORMAT_BUNDLE_YAML ExportModelVersionRequest_ExportFormat = 2
+	// An OSCAL catalog as JSON: practice areas as groups, practices as
+	// controls, AI context additions as guidance parts.
+	ExportModelVersionRequest_EXPORT_FORMAT_OSCAL_CATALOG_JSON ExportModelVersionRequest_ExportFormat = 3
+)
+
+// Enum value maps for ExportModelVersionRequest_ExportFormat.
+var (
+	ExportModelVersionRequest_ExportFormat_name = map[int32]string{
+		0: "EXPORT_FORMAT_UNSPECIFIED",
+		1: "EXPORT_FORMAT_BUNDLE_JSON",
+		2: "EXPORT_FORMAT_BUNDLE_YAML",
+		3: "EXPORT_FORMAT_OSCAL_CATALOG_JSON",
+	}
+	ExportModelVersionRequest_ExportFormat_value = map[string]int32{
+		"EXPORT_FORMAT_UNSPECIFIED":        0,
+		"EXPORT_FORMAT_BUNDLE_JSON":        1,
+		"EXPORT_FORMAT_BUNDLE_YAML":        2,
+		"EXPORT_FORMAT_OSCAL_CATALOG_JSON": 3,
+	}
+)
+
+func (x ExportModelVersionRequest_ExportFormat) Enum() *ExportModelVersionRequest_ExportFormat {
+	p := new(ExportModelVersionRequest_ExportFormat)
+	*p = x
+	return p
+}
+
+func (x ExportModelVersionRequest_ExportFormat) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ExportModelVersionRequest_ExportFormat) Descriptor() protoreflect.EnumDescriptor {
+	return file_aim_model_v1_model_catalog_service_proto_enumTypes[0].Descriptor()
+}
+
+func (ExportModelVersionRequest_ExportFormat) Type() protoreflect.EnumType {
+	return &file_aim_model_v1_model_catalog_service_proto_enumTypes[0]
+}
+
+func (x ExportModelVersionRequest_ExportFormat) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ExportModelVersionRequest_ExportFormat.Descriptor instead.
+func (ExportModelVersionRequest_ExportFormat) EnumDescriptor() ([]byte, []int) {
+	return file_aim_model_v1_model_catalog_service_proto_rawDescGZIP(), []int{19, 0}
+}
 
 // GetModelRequest names the model to return.
 type GetModelRequest struct {
@@ -227,11 +286,2911 @@ func (x *ListModelsResponse) GetNextPageToken() string {
 	return ""
 }
 
+// GetModelVersionRequest names the version to return.
+type GetModelVersionRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The resource name, `models/{model}/versions/{version}`.
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetModelVersionRequest) Reset() {
+	*x = GetModelVersionRequest{}
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetModelVersionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetModelVersionRequest) ProtoMessage() {}
+
+func (x *GetModelVersionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetModelVersionRequest.ProtoReflect.Descriptor instead.
+func (*GetModelVersionRequest) Descriptor() ([]byte, []int) {
+	return file_aim_model_v1_model_catalog_service_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *GetModelVersionRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// GetModelVersionResponse carries the version. Over REST the version itself
+// is the response body.
+type GetModelVersionResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The version.
+	ModelVersion  *ModelVersion `protobuf:"bytes,1,opt,name=model_version,json=modelVersion,proto3" json:"model_version,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetModelVersionResponse) Reset() {
+	*x = GetModelVersionResponse{}
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetModelVersionResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetModelVersionResponse) ProtoMessage() {}
+
+func (x *GetModelVersionResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetModelVersionResponse.ProtoReflect.Descriptor instead.
+func (*GetModelVersionResponse) Descriptor() ([]byte, []int) {
+	return file_aim_model_v1_model_catalog_service_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *GetModelVersionResponse) GetModelVersion() *ModelVersion {
+	if x != nil {
+		return x.ModelVersion
+	}
+	return nil
+}
+
+// ListModelVersionsRequest asks for one page of a model's versions.
+type ListModelVersionsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The model, `models/{model}`.
+	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	// The most versions to return. 0 means the default (50); values above 1000
+	// are treated as 1000; negative values are rejected.
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// The next_page_token of a previous call with the same other fields.
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListModelVersionsRequest) Reset() {
+	*x = ListModelVersionsRequest{}
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListModelVersionsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListModelVersionsRequest) ProtoMessage() {}
+
+func (x *ListModelVersionsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListModelVersionsRequest.ProtoReflect.Descriptor instead.
+func (*ListModelVersionsRequest) Descriptor() ([]byte, []int) {
+	return file_aim_model_v1_model_catalog_service_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *ListModelVersionsRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *ListModelVersionsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListModelVersionsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// ListModelVersionsResponse holds one page of versions.
+type ListModelVersionsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The versions on this page.
+	ModelVersions []*ModelVersion `protobuf:"bytes,1,rep,name=model_versions,json=modelVersions,proto3" json:"model_versions,omitempty"`
+	// A token for the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListModelVersionsResponse) Reset() {
+	*x = ListModelVersionsResponse{}
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListModelVersionsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListModelVersionsResponse) ProtoMessage() {}
+
+func (x *ListModelVersionsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListModelVersionsResponse.ProtoReflect.Descriptor instead.
+func (*ListModelVersionsResponse) Descriptor() ([]byte, []int) {
+	return file_aim_model_v1_model_catalog_service_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *ListModelVersionsResponse) GetModelVersions() []*ModelVersion {
+	if x != nil {
+		return x.ModelVersions
+	}
+	return nil
+}
+
+func (x *ListModelVersionsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// ImportModelVersionRequest carries a bundle to import.
+type ImportModelVersionRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The model to import into, `models/{model}`; it must match the bundle's
+	// model id when the bundle names one.
+	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	// The bundle, either as a structured message or as JSON or YAML text.
+	//
+	// Types that are valid to be assigned to Source:
+	//
+	//	*ImportModelVersionRequest_Bundle
+	//	*ImportModelVersionRequest_BundleText
+	Source isImportModelVersionRequest_Source `protobuf_oneof:"source"`
+	// Check the bundle and report problems without writing anything.
+	ValidateOnly  bool `protobuf:"varint,4,opt,name=validate_only,json=validateOnly,proto3" json:"validate_only,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ImportModelVersionRequest) Reset() {
+	*x = ImportModelVersionRequest{}
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImportModelVersionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImportModelVersionRequest) ProtoMessage() {}
+
+func (x *ImportModelVersionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImportModelVersionRequest.ProtoReflect.Descriptor instead.
+func (*ImportModelVersionRequest) Descriptor() ([]byte, []int) {
+	return file_aim_model_v1_model_catalog_service_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *ImportModelVersionRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *ImportModelVersionRequest) GetSource() isImportModelVersionRequest_Source {
+	if x != nil {
+		return x.Source
+	}
+	return nil
+}
+
+func (x *ImportModelVersionRequest) GetBundle() *ModelBundle {
+	if x != nil {
+		if x, ok := x.Source.(*ImportModelVersionRequest_Bundle); ok {
+			return x.Bundle
+		}
+	}
+	return nil
+}
+
+func (x *ImportModelVersionRequest) GetBundleText() string {
+	if x != nil {
+		if x, ok := x.Source.(*ImportModelVersionRequest_BundleText); ok {
+			return x.BundleText
+		}
+	}
+	return ""
+}
+
+func (x *ImportModelVersionRequest) GetValidateOnly() bool {
+	if x != nil {
+		return x.ValidateOnly
+	}
+	return false
+}
+
+type isImportModelVersionRequest_Source interface {
+	isImportModelVersionRequest_Source()
+}
+
+type ImportModelVersionRequest_Bundle struct {
+	// The bundle as a structured message (the REST body's "bundle" object).
+	Bundle *ModelBundle `protobuf:"bytes,2,opt,name=bundle,proto3,oneof"`
+}
+
+type ImportModelVersionRequest_BundleText struct {
+	// The bundle as JSON or YAML text, as docs/model-bundle.md describes;
+	// at most 16 MiB.
+	BundleText string `protobuf:"bytes,3,opt,name=bundle_text,json=bundleText,proto3,oneof"`
+}
+
+func (*ImportModelVersionRequest_Bundle) isImportModelVersionRequest_Source() {}
+
+func (*ImportModelVersionRequest_BundleText) isImportModelVersionRequest_Source() {}
+
+// ImportModelVersionResponse describes the imported (or, with
+// validate_only, the checked) version.
+type ImportModelVersionResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The version as it was (or would be) created, in state DRAFT.
+	ModelVersion  *ModelVersion `protobuf:"bytes,1,opt,name=model_version,json=modelVersion,proto3" json:"model_version,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ImportModelVersionResponse) Reset() {
+	*x = ImportModelVersionResponse{}
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImportModelVersionResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImportModelVersionResponse) ProtoMessage() {}
+
+func (x *ImportModelVersionResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImportModelVersionResponse.ProtoReflect.Descriptor instead.
+func (*ImportModelVersionResponse) Descriptor() ([]byte, []int) {
+	return file_aim_model_v1_model_catalog_service_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *ImportModelVersionResponse) GetModelVersion() *ModelVersion {
+	if x != nil {
+		return x.ModelVersion
+	}
+	return nil
+}
+
+// PublishModelVersionRequest names the draft to publish.
+type PublishModelVersionRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The version, `models/{model}/versions/{version}`.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// When set, the version's current etag; a mismatch answers ABORTED.
+	Etag          string `protobuf:"bytes,2,opt,name=etag,proto3" json:"etag,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PublishModelVersionRequest) Reset() {
+	*x = PublishModelVersionRequest{}
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PublishModelVersionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PublishModelVersionRequest) ProtoMessage() {}
+
+func (x *PublishModelVersionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PublishModelVersionRequest.ProtoReflect.Descriptor instead.
+func (*PublishModelVersionRequest) Descriptor() ([]byte, []int) {
+	return file_aim_model_v1_model_catalog_service_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *PublishModelVersionRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *PublishModelVersionRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+// PublishModelVersionResponse carries the published version. Over REST the
+// version itself is the response body.
+type PublishModelVersionResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The published version.
+	ModelVersion  *ModelVersion `protobuf:"bytes,1,opt,name=model_version,json=modelVersion,proto3" json:"model_version,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PublishModelVersionResponse) Reset() {
+	*x = PublishModelVersionResponse{}
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PublishModelVersionResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PublishModelVersionResponse) ProtoMessage() {}
+
+func (x *PublishModelVersionResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PublishModelVersionResponse.ProtoReflect.Descriptor instead.
+func (*PublishModelVersionResponse) Descriptor() ([]byte, []int) {
+	return file_aim_model_v1_model_catalog_service_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *PublishModelVersionResponse) GetModelVersion() *ModelVersion {
+	if x != nil {
+		return x.ModelVersion
+	}
+	return nil
+}
+
+// DeprecateModelVersionRequest names the version to deprecate.
+type DeprecateModelVersionRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The version, `models/{model}/versions/{version}`.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// When set, the version's current etag; a mismatch answers ABORTED.
+	Etag          string `protobuf:"bytes,2,opt,name=etag,proto3" json:"etag,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeprecateModelVersionRequest) Reset() {
+	*x = DeprecateModelVersionRequest{}
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeprecateModelVersionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeprecateModelVersionRequest) ProtoMessage() {}
+
+func (x *DeprecateModelVersionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeprecateModelVersionRequest.ProtoReflect.Descriptor instead.
+func (*DeprecateModelVersionRequest) Descriptor() ([]byte, []int) {
+	return file_aim_model_v1_model_catalog_service_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *DeprecateModelVersionRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *DeprecateModelVersionRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+// DeprecateModelVersionResponse carries the deprecated version. Over REST
+// the version itself is the response body.
+type DeprecateModelVersionResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The deprecated version.
+	ModelVersion  *ModelVersion `protobuf:"bytes,1,opt,name=model_version,json=modelVersion,proto3" json:"model_version,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeprecateModelVersionResponse) Reset() {
+	*x = DeprecateModelVersionResponse{}
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeprecateModelVersionResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeprecateModelVersionResponse) ProtoMessage() {}
+
+func (x *DeprecateModelVersionResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeprecateModelVersionResponse.ProtoReflect.Descriptor instead.
+func (*DeprecateModelVersionResponse) Descriptor() ([]byte, []int) {
+	return file_aim_model_v1_model_catalog_service_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *DeprecateModelVersionResponse) GetModelVersion() *ModelVersion {
+	if x != nil {
+		return x.ModelVersion
+	}
+	return nil
+}
+
+// DeleteModelVersionRequest names the draft to delete.
+type DeleteModelVersionRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The version, `models/{model}/versions/{version}`.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// When set, the version's current etag; a mismatch answers ABORTED.
+	Etag          string `protobuf:"bytes,2,opt,name=etag,proto3" json:"etag,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteModelVersionRequest) Reset() {
+	*x = DeleteModelVersionRequest{}
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteModelVersionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteModelVersionRequest) ProtoMessage() {}
+
+func (x *DeleteModelVersionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteModelVersionRequest.ProtoReflect.Descriptor instead.
+func (*DeleteModelVersionRequest) Descriptor() ([]byte, []int) {
+	return file_aim_model_v1_model_catalog_service_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *DeleteModelVersionRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *DeleteModelVersionRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+// DeleteModelVersionResponse is empty.
+type DeleteModelVersionResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteModelVersionResponse) Reset() {
+	*x = DeleteModelVersionResponse{}
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteModelVersionResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteModelVersionResponse) ProtoMessage() {}
+
+func (x *DeleteModelVersionResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteModelVersionResponse.ProtoReflect.Descriptor instead.
+func (*DeleteModelVersionResponse) Descriptor() ([]byte, []int) {
+	return file_aim_model_v1_model_catalog_service_proto_rawDescGZIP(), []int{15}
+}
+
+// DiffModelVersionsRequest names the two versions to compare.
+type DiffModelVersionsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The newer version, `models/{model}/versions/{version}`.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// The version to compare against, `models/{model}/versions/{version}`;
+	// it may belong to another model.
+	OtherVersion  string `protobuf:"bytes,2,opt,name=other_version,json=otherVersion,proto3" json:"other_version,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DiffModelVersionsRequest) Reset() {
+	*x = DiffModelVersionsRequest{}
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DiffModelVersionsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DiffModelVersionsRequest) ProtoMessage() {}
+
+func (x *DiffModelVersionsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DiffModelVersionsRequest.ProtoReflect.Descriptor instead.
+func (*DiffModelVersionsRequest) Descriptor() ([]byte, []int) {
+	return file_aim_model_v1_model_catalog_service_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *DiffModelVersionsRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *DiffModelVersionsRequest) GetOtherVersion() string {
+	if x != nil {
+		return x.OtherVersion
+	}
+	return ""
+}
+
+// DiffModelVersionsResponse lists what changed from other_version to name.
+type DiffModelVersionsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Practice area acronyms in name but not in other_version.
+	AddedPracticeAreas []string `protobuf:"bytes,1,rep,name=added_practice_areas,json=addedPracticeAreas,proto3" json:"added_practice_areas,omitempty"`
+	// Practice area acronyms in other_version but not in name.
+	RemovedPracticeAreas []string `protobuf:"bytes,2,rep,name=removed_practice_areas,json=removedPracticeAreas,proto3" json:"removed_practice_areas,omitempty"`
+	// Practice ids in name but not in other_version.
+	AddedPractices []string `protobuf:"bytes,3,rep,name=added_practices,json=addedPractices,proto3" json:"added_practices,omitempty"`
+	// Practice ids in other_version but not in name.
+	RemovedPractices []string `protobuf:"bytes,4,rep,name=removed_practices,json=removedPractices,proto3" json:"removed_practices,omitempty"`
+	// Practices in both whose content differs, with the fields that differ.
+	ChangedPractices []*PracticeChange `protobuf:"bytes,5,rep,name=changed_practices,json=changedPractices,proto3" json:"changed_practices,omitempty"`
+	// AI context addition ids in name but not in other_version.
+	AddedAiContext []string `protobuf:"bytes,6,rep,name=added_ai_context,json=addedAiContext,proto3" json:"added_ai_context,omitempty"`
+	// AI context addition ids in other_version but not in name.
+	RemovedAiContext []string `protobuf:"bytes,7,rep,name=removed_ai_context,json=removedAiContext,proto3" json:"removed_ai_context,omitempty"`
+	// AI context addition ids in both whose text, scenarios or applicability
+	// differ.
+	ChangedAiContext []string `protobuf:"bytes,8,rep,name=changed_ai_context,json=changedAiContext,proto3" json:"changed_ai_context,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *DiffModelVersionsResponse) Reset() {
+	*x = DiffModelVersionsResponse{}
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DiffModelVersionsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DiffModelVersionsResponse) ProtoMessage() {}
+
+func (x *DiffModelVersionsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DiffModelVersionsResponse.ProtoReflect.Descriptor instead.
+func (*DiffModelVersionsResponse) Descriptor() ([]byte, []int) {
+	return file_aim_model_v1_model_catalog_service_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *DiffModelVersionsResponse) GetAddedPracticeAreas() []string {
+	if x != nil {
+		return x.AddedPracticeAreas
+	}
+	return nil
+}
+
+func (x *DiffModelVersionsResponse) GetRemovedPracticeAreas() []string {
+	if x != nil {
+		return x.RemovedPracticeAreas
+	}
+	return nil
+}
+
+func (x *DiffModelVersionsResponse) GetAddedPractices() []string {
+	if x != nil {
+		return x.AddedPractices
+	}
+	return nil
+}
+
+func (x *DiffModelVersionsResponse) GetRemovedPractices() []string {
+	if x != nil {
+		return x.RemovedPractices
+	}
+	return nil
+}
+
+func (x *DiffModelVersionsResponse) GetChangedPractices() []*PracticeChange {
+	if x != nil {
+		return x.ChangedPractices
+	}
+	return nil
+}
+
+func (x *DiffModelVersionsResponse) GetAddedAiContext() []string {
+	if x != nil {
+		return x.AddedAiContext
+	}
+	return nil
+}
+
+func (x *DiffModelVersionsResponse) GetRemovedAiContext() []string {
+	if x != nil {
+		return x.RemovedAiContext
+	}
+	return nil
+}
+
+func (x *DiffModelVersionsResponse) GetChangedAiContext() []string {
+	if x != nil {
+		return x.ChangedAiContext
+	}
+	return nil
+}
+
+// PracticeChange names a practice present in both versions and the fields
+// that differ.
+type PracticeChange struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The practice id.
+	Practice string `protobuf:"bytes,1,opt,name=practice,proto3" json:"practice,omitempty"`
+	// The fields that differ: "practice_area", "level", "statement",
+	// "explanation", "ai_context".
+	Fields        []string `protobuf:"bytes,2,rep,name=fields,proto3" json:"fields,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PracticeChange) Reset() {
+	*x = PracticeChange{}
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PracticeChange) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PracticeChange) ProtoMessage() {}
+
+func (x *PracticeChange) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PracticeChange.ProtoReflect.Descriptor instead.
+func (*PracticeChange) Descriptor() ([]byte, []int) {
+	return file_aim_model_v1_model_catalog_service_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *PracticeChange) GetPractice() string {
+	if x != nil {
+		return x.Practice
+	}
+	return ""
+}
+
+func (x *PracticeChange) GetFields() []string {
+	if x != nil {
+		return x.Fields
+	}
+	return nil
+}
+
+// ExportModelVersionRequest names the version and the format.
+type ExportModelVersionRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The version, `models/{model}/versions/{version}`.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// The format of the document.
+	Format        ExportModelVersionRequest_ExportFormat `protobuf:"varint,2,opt,name=format,proto3,enum=aim.model.v1.ExportModelVersionRequest_ExportFormat" json:"format,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExportModelVersionRequest) Reset() {
+	*x = ExportModelVersionRequest{}
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExportModelVersionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExportModelVersionRequest) ProtoMessage() {}
+
+func (x *ExportModelVersionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExportModelVersionRequest.ProtoReflect.Descriptor instead.
+func (*ExportModelVersionRequest) Descriptor() ([]byte, []int) {
+	return file_aim_model_v1_model_catalog_service_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *ExportModelVersionRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ExportModelVersionRequest) GetFormat() ExportModelVersionRequest_ExportFormat {
+	if x != nil {
+		return x.Format
+	}
+	return ExportModelVersionRequest_EXPORT_FORMAT_UNSPECIFIED
+}
+
+// ExportModelVersionResponse carries the document.
+type ExportModelVersionResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The document and its content type.
+	Body          *httpbody.HttpBody `protobuf:"bytes,1,opt,name=body,proto3" json:"body,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExportModelVersionResponse) Reset() {
+	*x = ExportModelVersionResponse{}
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExportModelVersionResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExportModelVersionResponse) ProtoMessage() {}
+
+func (x *ExportModelVersionResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExportModelVersionResponse.ProtoReflect.Descriptor instead.
+func (*ExportModelVersionResponse) Descriptor() ([]byte, []int) {
+	return file_aim_model_v1_model_catalog_service_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *ExportModelVersionResponse) GetBody() *httpbody.HttpBody {
+	if x != nil {
+		return x.Body
+	}
+	return nil
+}
+
+// GetCategoryRequest names the category to return.
+type GetCategoryRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The resource name. Aliases resolve: the response names the canonical
+	// resource.
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetCategoryRequest) Reset() {
+	*x = GetCategoryRequest{}
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetCategoryRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetCategoryRequest) ProtoMessage() {}
+
+func (x *GetCategoryRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetCategoryRequest.ProtoReflect.Descriptor instead.
+func (*GetCategoryRequest) Descriptor() ([]byte, []int) {
+	return file_aim_model_v1_model_catalog_service_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *GetCategoryRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// GetCategoryResponse carries the category. Over REST the resource itself
+// is the response body.
+type GetCategoryResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The category.
+	Category      *Category `protobuf:"bytes,1,opt,name=category,proto3" json:"category,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetCategoryResponse) Reset() {
+	*x = GetCategoryResponse{}
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetCategoryResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetCategoryResponse) ProtoMessage() {}
+
+func (x *GetCategoryResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetCategoryResponse.ProtoReflect.Descriptor instead.
+func (*GetCategoryResponse) Descriptor() ([]byte, []int) {
+	return file_aim_model_v1_model_catalog_service_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *GetCategoryResponse) GetCategory() *Category {
+	if x != nil {
+		return x.Category
+	}
+	return nil
+}
+
+// ListCategoriesRequest asks for one page of categories.
+type ListCategoriesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The parent: the version, `models/{model}/versions/{version}`.
+	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	// The most categories to return. 0 means the default (50); values above 1000
+	// are treated as 1000; negative values are rejected.
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// The next_page_token of a previous call with the same other fields.
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListCategoriesRequest) Reset() {
+	*x = ListCategoriesRequest{}
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListCategoriesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListCategoriesRequest) ProtoMessage() {}
+
+func (x *ListCategoriesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListCategoriesRequest.ProtoReflect.Descriptor instead.
+func (*ListCategoriesRequest) Descriptor() ([]byte, []int) {
+	return file_aim_model_v1_model_catalog_service_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *ListCategoriesRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *ListCategoriesRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListCategoriesRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// ListCategoriesResponse holds one page of categories.
+type ListCategoriesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The categories on this page.
+	Categories []*Category `protobuf:"bytes,1,rep,name=categories,proto3" json:"categories,omitempty"`
+	// A token for the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListCategoriesResponse) Reset() {
+	*x = ListCategoriesResponse{}
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListCategoriesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListCategoriesResponse) ProtoMessage() {}
+
+func (x *ListCategoriesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListCategoriesResponse.ProtoReflect.Descriptor instead.
+func (*ListCategoriesResponse) Descriptor() ([]byte, []int) {
+	return file_aim_model_v1_model_catalog_service_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *ListCategoriesResponse) GetCategories() []*Category {
+	if x != nil {
+		return x.Categories
+	}
+	return nil
+}
+
+func (x *ListCategoriesResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// GetCapabilityAreaRequest names the capability area to return.
+type GetCapabilityAreaRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The resource name. Aliases resolve: the response names the canonical
+	// resource.
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetCapabilityAreaRequest) Reset() {
+	*x = GetCapabilityAreaRequest{}
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetCapabilityAreaRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetCapabilityAreaRequest) ProtoMessage() {}
+
+func (x *GetCapabilityAreaRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetCapabilityAreaRequest.ProtoReflect.Descriptor instead.
+func (*GetCapabilityAreaRequest) Descriptor() ([]byte, []int) {
+	return file_aim_model_v1_model_catalog_service_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *GetCapabilityAreaRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// GetCapabilityAreaResponse carries the capability area. Over REST the resource itself
+// is the response body.
+type GetCapabilityAreaResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The capability area.
+	CapabilityArea *CapabilityArea `protobuf:"bytes,1,opt,name=capability_area,json=capabilityArea,proto3" json:"capability_area,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *GetCapabilityAreaResponse) Reset() {
+	*x = GetCapabilityAreaResponse{}
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetCapabilityAreaResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetCapabilityAreaResponse) ProtoMessage() {}
+
+func (x *GetCapabilityAreaResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetCapabilityAreaResponse.ProtoReflect.Descriptor instead.
+func (*GetCapabilityAreaResponse) Descriptor() ([]byte, []int) {
+	return file_aim_model_v1_model_catalog_service_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *GetCapabilityAreaResponse) GetCapabilityArea() *CapabilityArea {
+	if x != nil {
+		return x.CapabilityArea
+	}
+	return nil
+}
+
+// ListCapabilityAreasRequest asks for one page of capability areas.
+type ListCapabilityAreasRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The parent: the version, `models/{model}/versions/{version}`.
+	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	// The most capability areas to return. 0 means the default (50); values above 1000
+	// are treated as 1000; negative values are rejected.
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// The next_page_token of a previous call with the same other fields.
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListCapabilityAreasRequest) Reset() {
+	*x = ListCapabilityAreasRequest{}
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListCapabilityAreasRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListCapabilityAreasRequest) ProtoMessage() {}
+
+func (x *ListCapabilityAreasRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListCapabilityAreasRequest.ProtoReflect.Descriptor instead.
+func (*ListCapabilityAreasRequest) Descriptor() ([]byte, []int) {
+	return file_aim_model_v1_model_catalog_service_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *ListCapabilityAreasRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *ListCapabilityAreasRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListCapabilityAreasRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// ListCapabilityAreasResponse holds one page of capability areas.
+type ListCapabilityAreasResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The capability areas on this page.
+	CapabilityAreas []*CapabilityArea `protobuf:"bytes,1,rep,name=capability_areas,json=capabilityAreas,proto3" json:"capability_areas,omitempty"`
+	// A token for the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListCapabilityAreasResponse) Reset() {
+	*x = ListCapabilityAreasResponse{}
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListCapabilityAreasResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListCapabilityAreasResponse) ProtoMessage() {}
+
+func (x *ListCapabilityAreasResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListCapabilityAreasResponse.ProtoReflect.Descriptor instead.
+func (*ListCapabilityAreasResponse) Descriptor() ([]byte, []int) {
+	return file_aim_model_v1_model_catalog_service_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *ListCapabilityAreasResponse) GetCapabilityAreas() []*CapabilityArea {
+	if x != nil {
+		return x.CapabilityAreas
+	}
+	return nil
+}
+
+func (x *ListCapabilityAreasResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// GetDomainRequest names the domain to return.
+type GetDomainRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The resource name. Aliases resolve: the response names the canonical
+	// resource.
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetDomainRequest) Reset() {
+	*x = GetDomainRequest{}
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetDomainRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetDomainRequest) ProtoMessage() {}
+
+func (x *GetDomainRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetDomainRequest.ProtoReflect.Descriptor instead.
+func (*GetDomainRequest) Descriptor() ([]byte, []int) {
+	return file_aim_model_v1_model_catalog_service_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *GetDomainRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// GetDomainResponse carries the domain. Over REST the resource itself
+// is the response body.
+type GetDomainResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The domain.
+	Domain        *Domain `protobuf:"bytes,1,opt,name=domain,proto3" json:"domain,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetDomainResponse) Reset() {
+	*x = GetDomainResponse{}
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetDomainResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetDomainResponse) ProtoMessage() {}
+
+func (x *GetDomainResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetDomainResponse.ProtoReflect.Descriptor instead.
+func (*GetDomainResponse) Descriptor() ([]byte, []int) {
+	return file_aim_model_v1_model_catalog_service_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *GetDomainResponse) GetDomain() *Domain {
+	if x != nil {
+		return x.Domain
+	}
+	return nil
+}
+
+// ListDomainsRequest asks for one page of domains.
+type ListDomainsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The parent: the version, `models/{model}/versions/{version}`.
+	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	// The most domains to return. 0 means the default (50); values above 1000
+	// are treated as 1000; negative values are rejected.
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// The next_page_token of a previous call with the same other fields.
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListDomainsRequest) Reset() {
+	*x = ListDomainsRequest{}
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListDomainsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListDomainsRequest) ProtoMessage() {}
+
+func (x *ListDomainsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListDomainsRequest.ProtoReflect.Descriptor instead.
+func (*ListDomainsRequest) Descriptor() ([]byte, []int) {
+	return file_aim_model_v1_model_catalog_service_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *ListDomainsRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *ListDomainsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListDomainsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// ListDomainsResponse holds one page of domains.
+type ListDomainsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The domains on this page.
+	Domains []*Domain `protobuf:"bytes,1,rep,name=domains,proto3" json:"domains,omitempty"`
+	// A token for the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListDomainsResponse) Reset() {
+	*x = ListDomainsResponse{}
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListDomainsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListDomainsResponse) ProtoMessage() {}
+
+func (x *ListDomainsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListDomainsResponse.ProtoReflect.Descriptor instead.
+func (*ListDomainsResponse) Descriptor() ([]byte, []int) {
+	return file_aim_model_v1_model_catalog_service_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *ListDomainsResponse) GetDomains() []*Domain {
+	if x != nil {
+		return x.Domains
+	}
+	return nil
+}
+
+func (x *ListDomainsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// GetPracticeAreaRequest names the practice area to return.
+type GetPracticeAreaRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The resource name. Aliases resolve: the response names the canonical
+	// resource.
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetPracticeAreaRequest) Reset() {
+	*x = GetPracticeAreaRequest{}
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetPracticeAreaRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetPracticeAreaRequest) ProtoMessage() {}
+
+func (x *GetPracticeAreaRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetPracticeAreaRequest.ProtoReflect.Descriptor instead.
+func (*GetPracticeAreaRequest) Descriptor() ([]byte, []int) {
+	return file_aim_model_v1_model_catalog_service_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *GetPracticeAreaRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// GetPracticeAreaResponse carries the practice area. Over REST the resource itself
+// is the response body.
+type GetPracticeAreaResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The practice area.
+	PracticeArea  *PracticeArea `protobuf:"bytes,1,opt,name=practice_area,json=practiceArea,proto3" json:"practice_area,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetPracticeAreaResponse) Reset() {
+	*x = GetPracticeAreaResponse{}
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetPracticeAreaResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetPracticeAreaResponse) ProtoMessage() {}
+
+func (x *GetPracticeAreaResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetPracticeAreaResponse.ProtoReflect.Descriptor instead.
+func (*GetPracticeAreaResponse) Descriptor() ([]byte, []int) {
+	return file_aim_model_v1_model_catalog_service_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *GetPracticeAreaResponse) GetPracticeArea() *PracticeArea {
+	if x != nil {
+		return x.PracticeArea
+	}
+	return nil
+}
+
+// ListPracticeAreasRequest asks for one page of practice areas.
+type ListPracticeAreasRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The parent: the version, `models/{model}/versions/{version}`.
+	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	// The most practice areas to return. 0 means the default (50); values above 1000
+	// are treated as 1000; negative values are rejected.
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// The next_page_token of a previous call with the same other fields.
+	PageToken string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// An AIP-160 filter: comparisons joined by AND. Fields: category,
+	// capability_area and domain (ids, case-insensitive). For example
+	// `domain = "data"`.
+	Filter        string `protobuf:"bytes,4,opt,name=filter,proto3" json:"filter,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListPracticeAreasRequest) Reset() {
+	*x = ListPracticeAreasRequest{}
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListPracticeAreasRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListPracticeAreasRequest) ProtoMessage() {}
+
+func (x *ListPracticeAreasRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListPracticeAreasRequest.ProtoReflect.Descriptor instead.
+func (*ListPracticeAreasRequest) Descriptor() ([]byte, []int) {
+	return file_aim_model_v1_model_catalog_service_proto_rawDescGZIP(), []int{35}
+}
+
+func (x *ListPracticeAreasRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *ListPracticeAreasRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListPracticeAreasRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+func (x *ListPracticeAreasRequest) GetFilter() string {
+	if x != nil {
+		return x.Filter
+	}
+	return ""
+}
+
+// ListPracticeAreasResponse holds one page of practice areas.
+type ListPracticeAreasResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The practice areas on this page.
+	PracticeAreas []*PracticeArea `protobuf:"bytes,1,rep,name=practice_areas,json=practiceAreas,proto3" json:"practice_areas,omitempty"`
+	// A token for the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListPracticeAreasResponse) Reset() {
+	*x = ListPracticeAreasResponse{}
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListPracticeAreasResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListPracticeAreasResponse) ProtoMessage() {}
+
+func (x *ListPracticeAreasResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListPracticeAreasResponse.ProtoReflect.Descriptor instead.
+func (*ListPracticeAreasResponse) Descriptor() ([]byte, []int) {
+	return file_aim_model_v1_model_catalog_service_proto_rawDescGZIP(), []int{36}
+}
+
+func (x *ListPracticeAreasResponse) GetPracticeAreas() []*PracticeArea {
+	if x != nil {
+		return x.PracticeAreas
+	}
+	return nil
+}
+
+func (x *ListPracticeAreasResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// GetPracticeRequest names the practice to return.
+type GetPracticeRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The resource name. Aliases resolve: the response names the canonical
+	// resource.
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetPracticeRequest) Reset() {
+	*x = GetPracticeRequest{}
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[37]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetPracticeRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetPracticeRequest) ProtoMessage() {}
+
+func (x *GetPracticeRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[37]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetPracticeRequest.ProtoReflect.Descriptor instead.
+func (*GetPracticeRequest) Descriptor() ([]byte, []int) {
+	return file_aim_model_v1_model_catalog_service_proto_rawDescGZIP(), []int{37}
+}
+
+func (x *GetPracticeRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// GetPracticeResponse carries the practice. Over REST the resource itself
+// is the response body.
+type GetPracticeResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The practice.
+	Practice      *Practice `protobuf:"bytes,1,opt,name=practice,proto3" json:"practice,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetPracticeResponse) Reset() {
+	*x = GetPracticeResponse{}
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[38]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetPracticeResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetPracticeResponse) ProtoMessage() {}
+
+func (x *GetPracticeResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[38]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetPracticeResponse.ProtoReflect.Descriptor instead.
+func (*GetPracticeResponse) Descriptor() ([]byte, []int) {
+	return file_aim_model_v1_model_catalog_service_proto_rawDescGZIP(), []int{38}
+}
+
+func (x *GetPracticeResponse) GetPractice() *Practice {
+	if x != nil {
+		return x.Practice
+	}
+	return nil
+}
+
+// ListPracticesRequest asks for one page of practices.
+type ListPracticesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The parent: a practice area,
+	// `models/{model}/versions/{version}/practiceAreas/{practice_area}`, or
+	// `.../practiceAreas/-` for every practice area.
+	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	// The most practices to return. 0 means the default (50); values above 1000
+	// are treated as 1000; negative values are rejected.
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// The next_page_token of a previous call with the same other fields.
+	PageToken string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// An AIP-160 filter: comparisons joined by AND. Fields: practice_area,
+	// category, capability_area, domain (ids, case-insensitive), level
+	// (=, !=, <, <=, >, >=), has_ai_context (true or false), usage_scenario
+	// (an AiUsageScenario name, short or long: "FULLY_AUTONOMOUS") and
+	// applicability ("BUILDING" or "ACQUIRING"). For example
+	// `domain = "data" AND has_ai_context = true AND level >= 2`.
+	Filter        string `protobuf:"bytes,4,opt,name=filter,proto3" json:"filter,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListPracticesRequest) Reset() {
+	*x = ListPracticesRequest{}
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[39]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListPracticesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListPracticesRequest) ProtoMessage() {}
+
+func (x *ListPracticesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[39]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListPracticesRequest.ProtoReflect.Descriptor instead.
+func (*ListPracticesRequest) Descriptor() ([]byte, []int) {
+	return file_aim_model_v1_model_catalog_service_proto_rawDescGZIP(), []int{39}
+}
+
+func (x *ListPracticesRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *ListPracticesRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListPracticesRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+func (x *ListPracticesRequest) GetFilter() string {
+	if x != nil {
+		return x.Filter
+	}
+	return ""
+}
+
+// ListPracticesResponse holds one page of practices.
+type ListPracticesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The practices on this page.
+	Practices []*Practice `protobuf:"bytes,1,rep,name=practices,proto3" json:"practices,omitempty"`
+	// A token for the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListPracticesResponse) Reset() {
+	*x = ListPracticesResponse{}
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[40]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListPracticesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListPracticesResponse) ProtoMessage() {}
+
+func (x *ListPracticesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[40]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListPracticesResponse.ProtoReflect.Descriptor instead.
+func (*ListPracticesResponse) Descriptor() ([]byte, []int) {
+	return file_aim_model_v1_model_catalog_service_proto_rawDescGZIP(), []int{40}
+}
+
+func (x *ListPracticesResponse) GetPractices() []*Practice {
+	if x != nil {
+		return x.Practices
+	}
+	return nil
+}
+
+func (x *ListPracticesResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// GetViewRequest names the view to return.
+type GetViewRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The resource name. Aliases resolve: the response names the canonical
+	// resource.
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetViewRequest) Reset() {
+	*x = GetViewRequest{}
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[41]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetViewRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetViewRequest) ProtoMessage() {}
+
+func (x *GetViewRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[41]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetViewRequest.ProtoReflect.Descriptor instead.
+func (*GetViewRequest) Descriptor() ([]byte, []int) {
+	return file_aim_model_v1_model_catalog_service_proto_rawDescGZIP(), []int{41}
+}
+
+func (x *GetViewRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// GetViewResponse carries the view. Over REST the resource itself
+// is the response body.
+type GetViewResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The view.
+	View          *View `protobuf:"bytes,1,opt,name=view,proto3" json:"view,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetViewResponse) Reset() {
+	*x = GetViewResponse{}
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[42]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetViewResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetViewResponse) ProtoMessage() {}
+
+func (x *GetViewResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[42]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetViewResponse.ProtoReflect.Descriptor instead.
+func (*GetViewResponse) Descriptor() ([]byte, []int) {
+	return file_aim_model_v1_model_catalog_service_proto_rawDescGZIP(), []int{42}
+}
+
+func (x *GetViewResponse) GetView() *View {
+	if x != nil {
+		return x.View
+	}
+	return nil
+}
+
+// ListViewsRequest asks for one page of views.
+type ListViewsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The parent: the version, `models/{model}/versions/{version}`.
+	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	// The most views to return. 0 means the default (50); values above 1000
+	// are treated as 1000; negative values are rejected.
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// The next_page_token of a previous call with the same other fields.
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListViewsRequest) Reset() {
+	*x = ListViewsRequest{}
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[43]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListViewsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListViewsRequest) ProtoMessage() {}
+
+func (x *ListViewsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[43]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListViewsRequest.ProtoReflect.Descriptor instead.
+func (*ListViewsRequest) Descriptor() ([]byte, []int) {
+	return file_aim_model_v1_model_catalog_service_proto_rawDescGZIP(), []int{43}
+}
+
+func (x *ListViewsRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *ListViewsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListViewsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// ListViewsResponse holds one page of views.
+type ListViewsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The views on this page.
+	Views []*View `protobuf:"bytes,1,rep,name=views,proto3" json:"views,omitempty"`
+	// A token for the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListViewsResponse) Reset() {
+	*x = ListViewsResponse{}
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[44]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListViewsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListViewsResponse) ProtoMessage() {}
+
+func (x *ListViewsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[44]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListViewsResponse.ProtoReflect.Descriptor instead.
+func (*ListViewsResponse) Descriptor() ([]byte, []int) {
+	return file_aim_model_v1_model_catalog_service_proto_rawDescGZIP(), []int{44}
+}
+
+func (x *ListViewsResponse) GetViews() []*View {
+	if x != nil {
+		return x.Views
+	}
+	return nil
+}
+
+func (x *ListViewsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// BatchGetPracticesRequest names the practices to return.
+type BatchGetPracticesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The version, `models/{model}/versions/{version}`.
+	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	// The practices: ids ("RSK-3.1"), labels ("RISK 3.1") or full resource
+	// names. At most 1000.
+	Names         []string `protobuf:"bytes,2,rep,name=names,proto3" json:"names,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchGetPracticesRequest) Reset() {
+	*x = BatchGetPracticesRequest{}
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[45]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchGetPracticesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchGetPracticesRequest) ProtoMessage() {}
+
+func (x *BatchGetPracticesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[45]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchGetPracticesRequest.ProtoReflect.Descriptor instead.
+func (*BatchGetPracticesRequest) Descriptor() ([]byte, []int) {
+	return file_aim_model_v1_model_catalog_service_proto_rawDescGZIP(), []int{45}
+}
+
+func (x *BatchGetPracticesRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *BatchGetPracticesRequest) GetNames() []string {
+	if x != nil {
+		return x.Names
+	}
+	return nil
+}
+
+// BatchGetPracticesResponse holds the practices in the order asked.
+type BatchGetPracticesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The practices.
+	Practices     []*Practice `protobuf:"bytes,1,rep,name=practices,proto3" json:"practices,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchGetPracticesResponse) Reset() {
+	*x = BatchGetPracticesResponse{}
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[46]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchGetPracticesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchGetPracticesResponse) ProtoMessage() {}
+
+func (x *BatchGetPracticesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[46]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchGetPracticesResponse.ProtoReflect.Descriptor instead.
+func (*BatchGetPracticesResponse) Descriptor() ([]byte, []int) {
+	return file_aim_model_v1_model_catalog_service_proto_rawDescGZIP(), []int{46}
+}
+
+func (x *BatchGetPracticesResponse) GetPractices() []*Practice {
+	if x != nil {
+		return x.Practices
+	}
+	return nil
+}
+
+// SearchPracticesRequest is a free-text query over one version.
+type SearchPracticesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The version, `models/{model}/versions/{version}`.
+	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	// The query, for example "bias in training data".
+	Query string `protobuf:"bytes,2,opt,name=query,proto3" json:"query,omitempty"`
+	// The most results to return, 1–100; 0 means 20.
+	PageSize int32 `protobuf:"varint,3,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// An optional filter, as in ListPractices.
+	Filter        string `protobuf:"bytes,4,opt,name=filter,proto3" json:"filter,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SearchPracticesRequest) Reset() {
+	*x = SearchPracticesRequest{}
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[47]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SearchPracticesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SearchPracticesRequest) ProtoMessage() {}
+
+func (x *SearchPracticesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[47]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SearchPracticesRequest.ProtoReflect.Descriptor instead.
+func (*SearchPracticesRequest) Descriptor() ([]byte, []int) {
+	return file_aim_model_v1_model_catalog_service_proto_rawDescGZIP(), []int{47}
+}
+
+func (x *SearchPracticesRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *SearchPracticesRequest) GetQuery() string {
+	if x != nil {
+		return x.Query
+	}
+	return ""
+}
+
+func (x *SearchPracticesRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *SearchPracticesRequest) GetFilter() string {
+	if x != nil {
+		return x.Filter
+	}
+	return ""
+}
+
+// SearchPracticesResponse holds the ranked results.
+type SearchPracticesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The results, best first.
+	Results       []*SearchResult `protobuf:"bytes,1,rep,name=results,proto3" json:"results,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SearchPracticesResponse) Reset() {
+	*x = SearchPracticesResponse{}
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[48]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SearchPracticesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SearchPracticesResponse) ProtoMessage() {}
+
+func (x *SearchPracticesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[48]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SearchPracticesResponse.ProtoReflect.Descriptor instead.
+func (*SearchPracticesResponse) Descriptor() ([]byte, []int) {
+	return file_aim_model_v1_model_catalog_service_proto_rawDescGZIP(), []int{48}
+}
+
+func (x *SearchPracticesResponse) GetResults() []*SearchResult {
+	if x != nil {
+		return x.Results
+	}
+	return nil
+}
+
+// SearchResult is one ranked practice.
+type SearchResult struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The practice.
+	Practice *Practice `protobuf:"bytes,1,opt,name=practice,proto3" json:"practice,omitempty"`
+	// The relevance score; higher is better, comparable only within one
+	// response.
+	Score float64 `protobuf:"fixed64,2,opt,name=score,proto3" json:"score,omitempty"`
+	// The ids of the AI context additions that matched, if any.
+	MatchedAiContext []string `protobuf:"bytes,3,rep,name=matched_ai_context,json=matchedAiContext,proto3" json:"matched_ai_context,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *SearchResult) Reset() {
+	*x = SearchResult{}
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[49]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SearchResult) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SearchResult) ProtoMessage() {}
+
+func (x *SearchResult) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[49]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SearchResult.ProtoReflect.Descriptor instead.
+func (*SearchResult) Descriptor() ([]byte, []int) {
+	return file_aim_model_v1_model_catalog_service_proto_rawDescGZIP(), []int{49}
+}
+
+func (x *SearchResult) GetPractice() *Practice {
+	if x != nil {
+		return x.Practice
+	}
+	return nil
+}
+
+func (x *SearchResult) GetScore() float64 {
+	if x != nil {
+		return x.Score
+	}
+	return 0
+}
+
+func (x *SearchResult) GetMatchedAiContext() []string {
+	if x != nil {
+		return x.MatchedAiContext
+	}
+	return nil
+}
+
+// CreateViewRequest carries a tenant view to create.
+type CreateViewRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The version, `models/{model}/versions/{version}`.
+	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	// The view. Its practice areas and requirements must exist in the
+	// version.
+	View *View `protobuf:"bytes,2,opt,name=view,proto3" json:"view,omitempty"`
+	// The id of the view: lower-case letters, digits and hyphens.
+	ViewId        string `protobuf:"bytes,3,opt,name=view_id,json=viewId,proto3" json:"view_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateViewRequest) Reset() {
+	*x = CreateViewRequest{}
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[50]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateViewRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateViewRequest) ProtoMessage() {}
+
+func (x *CreateViewRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[50]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateViewRequest.ProtoReflect.Descriptor instead.
+func (*CreateViewRequest) Descriptor() ([]byte, []int) {
+	return file_aim_model_v1_model_catalog_service_proto_rawDescGZIP(), []int{50}
+}
+
+func (x *CreateViewRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *CreateViewRequest) GetView() *View {
+	if x != nil {
+		return x.View
+	}
+	return nil
+}
+
+func (x *CreateViewRequest) GetViewId() string {
+	if x != nil {
+		return x.ViewId
+	}
+	return ""
+}
+
+// CreateViewResponse carries the created view. Over REST the view itself is
+// the response body.
+type CreateViewResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The view.
+	View          *View `protobuf:"bytes,1,opt,name=view,proto3" json:"view,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateViewResponse) Reset() {
+	*x = CreateViewResponse{}
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[51]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateViewResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateViewResponse) ProtoMessage() {}
+
+func (x *CreateViewResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[51]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateViewResponse.ProtoReflect.Descriptor instead.
+func (*CreateViewResponse) Descriptor() ([]byte, []int) {
+	return file_aim_model_v1_model_catalog_service_proto_rawDescGZIP(), []int{51}
+}
+
+func (x *CreateViewResponse) GetView() *View {
+	if x != nil {
+		return x.View
+	}
+	return nil
+}
+
+// DeleteViewRequest names the view to delete.
+type DeleteViewRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The view, `models/{model}/versions/{version}/views/{view}`.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// When set, the view's current etag; a mismatch answers ABORTED.
+	Etag          string `protobuf:"bytes,2,opt,name=etag,proto3" json:"etag,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteViewRequest) Reset() {
+	*x = DeleteViewRequest{}
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[52]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteViewRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteViewRequest) ProtoMessage() {}
+
+func (x *DeleteViewRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[52]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteViewRequest.ProtoReflect.Descriptor instead.
+func (*DeleteViewRequest) Descriptor() ([]byte, []int) {
+	return file_aim_model_v1_model_catalog_service_proto_rawDescGZIP(), []int{52}
+}
+
+func (x *DeleteViewRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *DeleteViewRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+// DeleteViewResponse is empty.
+type DeleteViewResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteViewResponse) Reset() {
+	*x = DeleteViewResponse{}
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[53]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteViewResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteViewResponse) ProtoMessage() {}
+
+func (x *DeleteViewResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[53]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteViewResponse.ProtoReflect.Descriptor instead.
+func (*DeleteViewResponse) Descriptor() ([]byte, []int) {
+	return file_aim_model_v1_model_catalog_service_proto_rawDescGZIP(), []int{53}
+}
+
+// ResolveViewRequest names the view and, optionally, a maturity level.
+type ResolveViewRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The view, `models/{model}/versions/{version}/views/{view}`.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// A maturity level, 2–5: resolve what that level requires, with the
+	// levels below it. 0 resolves the whole view: every practice of its
+	// practice areas.
+	MaturityLevel int32 `protobuf:"varint,2,opt,name=maturity_level,json=maturityLevel,proto3" json:"maturity_level,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ResolveViewRequest) Reset() {
+	*x = ResolveViewRequest{}
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[54]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ResolveViewRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ResolveViewRequest) ProtoMessage() {}
+
+func (x *ResolveViewRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[54]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ResolveViewRequest.ProtoReflect.Descriptor instead.
+func (*ResolveViewRequest) Descriptor() ([]byte, []int) {
+	return file_aim_model_v1_model_catalog_service_proto_rawDescGZIP(), []int{54}
+}
+
+func (x *ResolveViewRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ResolveViewRequest) GetMaturityLevel() int32 {
+	if x != nil {
+		return x.MaturityLevel
+	}
+	return 0
+}
+
+// ResolveViewResponse holds what the view selects.
+type ResolveViewResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The practice areas and the level each is resolved to.
+	PracticeAreas []*PracticeAreaLevel `protobuf:"bytes,1,rep,name=practice_areas,json=practiceAreas,proto3" json:"practice_areas,omitempty"`
+	// The ids of the practices selected, in practice id order.
+	Practices     []string `protobuf:"bytes,2,rep,name=practices,proto3" json:"practices,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ResolveViewResponse) Reset() {
+	*x = ResolveViewResponse{}
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[55]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ResolveViewResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ResolveViewResponse) ProtoMessage() {}
+
+func (x *ResolveViewResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_model_v1_model_catalog_service_proto_msgTypes[55]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ResolveViewResponse.ProtoReflect.Descriptor instead.
+func (*ResolveViewResponse) Descriptor() ([]byte, []int) {
+	return file_aim_model_v1_model_catalog_service_proto_rawDescGZIP(), []int{55}
+}
+
+func (x *ResolveViewResponse) GetPracticeAreas() []*PracticeAreaLevel {
+	if x != nil {
+		return x.PracticeAreas
+	}
+	return nil
+}
+
+func (x *ResolveViewResponse) GetPractices() []string {
+	if x != nil {
+		return x.Practices
+	}
+	return nil
+}
+
 var File_aim_model_v1_model_catalog_service_proto protoreflect.FileDescriptor
 
 const file_aim_model_v1_model_catalog_service_proto_rawDesc = "" +
 	"\n" +
-	"(aim/model/v1/model_catalog_service.proto\x12\faim.model.v1\x1a\x18aim/model/v1/model.proto\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x17google/api/client.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\"r\n" +
+	"(aim/model/v1/model_catalog_service.proto\x12\faim.model.v1\x1a\x1aaim/model/v1/content.proto\x1a\x18aim/model/v1/model.proto\x1a\x1faim/model/v1/model_bundle.proto\x1a aim/model/v1/model_version.proto\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x17google/api/client.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/httpbody.proto\x1a\x19google/api/resource.proto\"r\n" +
 	"\x0fGetModelRequest\x12_\n" +
 	"\x04name\x18\x01 \x01(\tBK\xe0A\x02\xfaA\x1e\n" +
 	"\x1cmodel.aim-platform.dev/Model\xbaH$r\"2 ^models/[a-z0-9][a-z0-9-]{0,62}$R\x04name\"=\n" +
@@ -244,12 +3203,240 @@ const file_aim_model_v1_model_catalog_service_proto_rawDesc = "" +
 	"page_token\x18\x02 \x01(\tB\v\xe0A\x01\xbaH\x05r\x03\x18\x80\bR\tpageToken\"i\n" +
 	"\x12ListModelsResponse\x12+\n" +
 	"\x06models\x18\x01 \x03(\v2\x13.aim.model.v1.ModelR\x06models\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xf0\x01\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xa3\x01\n" +
+	"\x16GetModelVersionRequest\x12\x88\x01\n" +
+	"\x04name\x18\x01 \x01(\tBt\xe0A\x02\xfaA%\n" +
+	"#model.aim-platform.dev/ModelVersion\xbaHFrD2B^models/[a-z0-9][a-z0-9-]{0,62}/versions/[a-z0-9][a-z0-9.-]{0,62}$R\x04name\"Z\n" +
+	"\x17GetModelVersionResponse\x12?\n" +
+	"\rmodel_version\x18\x01 \x01(\v2\x1a.aim.model.v1.ModelVersionR\fmodelVersion\"\xd4\x01\n" +
+	"\x18ListModelVersionsRequest\x12c\n" +
+	"\x06parent\x18\x01 \x01(\tBK\xe0A\x02\xfaA\x1e\n" +
+	"\x1cmodel.aim-platform.dev/Model\xbaH$r\"2 ^models/[a-z0-9][a-z0-9-]{0,62}$R\x06parent\x12'\n" +
+	"\tpage_size\x18\x02 \x01(\x05B\n" +
+	"\xe0A\x01\xbaH\x04\x1a\x02(\x00R\bpageSize\x12*\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tB\v\xe0A\x01\xbaH\x05r\x03\x18\x80\bR\tpageToken\"\x86\x01\n" +
+	"\x19ListModelVersionsResponse\x12A\n" +
+	"\x0emodel_versions\x18\x01 \x03(\v2\x1a.aim.model.v1.ModelVersionR\rmodelVersions\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x9f\x02\n" +
+	"\x19ImportModelVersionRequest\x12c\n" +
+	"\x06parent\x18\x01 \x01(\tBK\xe0A\x02\xfaA\x1e\n" +
+	"\x1cmodel.aim-platform.dev/Model\xbaH$r\"2 ^models/[a-z0-9][a-z0-9-]{0,62}$R\x06parent\x123\n" +
+	"\x06bundle\x18\x02 \x01(\v2\x19.aim.model.v1.ModelBundleH\x00R\x06bundle\x12-\n" +
+	"\vbundle_text\x18\x03 \x01(\tB\n" +
+	"\xbaH\ar\x05(\x80\x80\x80\bH\x00R\n" +
+	"bundleText\x12(\n" +
+	"\rvalidate_only\x18\x04 \x01(\bB\x03\xe0A\x01R\fvalidateOnlyB\x0f\n" +
+	"\x06source\x12\x05\xbaH\x02\b\x01\"]\n" +
+	"\x1aImportModelVersionResponse\x12?\n" +
+	"\rmodel_version\x18\x01 \x01(\v2\x1a.aim.model.v1.ModelVersionR\fmodelVersion\"\xc7\x01\n" +
+	"\x1aPublishModelVersionRequest\x12\x88\x01\n" +
+	"\x04name\x18\x01 \x01(\tBt\xe0A\x02\xfaA%\n" +
+	"#model.aim-platform.dev/ModelVersion\xbaHFrD2B^models/[a-z0-9][a-z0-9-]{0,62}/versions/[a-z0-9][a-z0-9.-]{0,62}$R\x04name\x12\x1e\n" +
+	"\x04etag\x18\x02 \x01(\tB\n" +
+	"\xe0A\x01\xbaH\x04r\x02\x18@R\x04etag\"^\n" +
+	"\x1bPublishModelVersionResponse\x12?\n" +
+	"\rmodel_version\x18\x01 \x01(\v2\x1a.aim.model.v1.ModelVersionR\fmodelVersion\"\xc9\x01\n" +
+	"\x1cDeprecateModelVersionRequest\x12\x88\x01\n" +
+	"\x04name\x18\x01 \x01(\tBt\xe0A\x02\xfaA%\n" +
+	"#model.aim-platform.dev/ModelVersion\xbaHFrD2B^models/[a-z0-9][a-z0-9-]{0,62}/versions/[a-z0-9][a-z0-9.-]{0,62}$R\x04name\x12\x1e\n" +
+	"\x04etag\x18\x02 \x01(\tB\n" +
+	"\xe0A\x01\xbaH\x04r\x02\x18@R\x04etag\"`\n" +
+	"\x1dDeprecateModelVersionResponse\x12?\n" +
+	"\rmodel_version\x18\x01 \x01(\v2\x1a.aim.model.v1.ModelVersionR\fmodelVersion\"\xc6\x01\n" +
+	"\x19DeleteModelVersionRequest\x12\x88\x01\n" +
+	"\x04name\x18\x01 \x01(\tBt\xe0A\x02\xfaA%\n" +
+	"#model.aim-platform.dev/ModelVersion\xbaHFrD2B^models/[a-z0-9][a-z0-9-]{0,62}/versions/[a-z0-9][a-z0-9.-]{0,62}$R\x04name\x12\x1e\n" +
+	"\x04etag\x18\x02 \x01(\tB\n" +
+	"\xe0A\x01\xbaH\x04r\x02\x18@R\x04etag\"\x1c\n" +
+	"\x1aDeleteModelVersionResponse\"\xc1\x02\n" +
+	"\x18DiffModelVersionsRequest\x12\x88\x01\n" +
+	"\x04name\x18\x01 \x01(\tBt\xe0A\x02\xfaA%\n" +
+	"#model.aim-platform.dev/ModelVersion\xbaHFrD2B^models/[a-z0-9][a-z0-9-]{0,62}/versions/[a-z0-9][a-z0-9.-]{0,62}$R\x04name\x12\x99\x01\n" +
+	"\rother_version\x18\x02 \x01(\tBt\xe0A\x02\xfaA%\n" +
+	"#model.aim-platform.dev/ModelVersion\xbaHFrD2B^models/[a-z0-9][a-z0-9-]{0,62}/versions/[a-z0-9][a-z0-9.-]{0,62}$R\fotherVersion\"\xaa\x03\n" +
+	"\x19DiffModelVersionsResponse\x120\n" +
+	"\x14added_practice_areas\x18\x01 \x03(\tR\x12addedPracticeAreas\x124\n" +
+	"\x16removed_practice_areas\x18\x02 \x03(\tR\x14removedPracticeAreas\x12'\n" +
+	"\x0fadded_practices\x18\x03 \x03(\tR\x0eaddedPractices\x12+\n" +
+	"\x11removed_practices\x18\x04 \x03(\tR\x10removedPractices\x12I\n" +
+	"\x11changed_practices\x18\x05 \x03(\v2\x1c.aim.model.v1.PracticeChangeR\x10changedPractices\x12(\n" +
+	"\x10added_ai_context\x18\x06 \x03(\tR\x0eaddedAiContext\x12,\n" +
+	"\x12removed_ai_context\x18\a \x03(\tR\x10removedAiContext\x12,\n" +
+	"\x12changed_ai_context\x18\b \x03(\tR\x10changedAiContext\"D\n" +
+	"\x0ePracticeChange\x12\x1a\n" +
+	"\bpractice\x18\x01 \x01(\tR\bpractice\x12\x16\n" +
+	"\x06fields\x18\x02 \x03(\tR\x06fields\"\x95\x03\n" +
+	"\x19ExportModelVersionRequest\x12\x88\x01\n" +
+	"\x04name\x18\x01 \x01(\tBt\xe0A\x02\xfaA%\n" +
+	"#model.aim-platform.dev/ModelVersion\xbaHFrD2B^models/[a-z0-9][a-z0-9-]{0,62}/versions/[a-z0-9][a-z0-9.-]{0,62}$R\x04name\x12Y\n" +
+	"\x06format\x18\x02 \x01(\x0e24.aim.model.v1.ExportModelVersionRequest.ExportFormatB\v\xe0A\x01\xbaH\x05\x82\x01\x02\x10\x01R\x06format\"\x91\x01\n" +
+	"\fExportFormat\x12\x1d\n" +
+	"\x19EXPORT_FORMAT_UNSPECIFIED\x10\x00\x12\x1d\n" +
+	"\x19EXPORT_FORMAT_BUNDLE_JSON\x10\x01\x12\x1d\n" +
+	"\x19EXPORT_FORMAT_BUNDLE_YAML\x10\x02\x12$\n" +
+	" EXPORT_FORMAT_OSCAL_CATALOG_JSON\x10\x03\"F\n" +
+	"\x1aExportModelVersionResponse\x12(\n" +
+	"\x04body\x18\x01 \x01(\v2\x14.google.api.HttpBodyR\x04body\"\xc7\x01\n" +
+	"\x12GetCategoryRequest\x12\xb0\x01\n" +
+	"\x04name\x18\x01 \x01(\tB\x9b\x01\xe0A\x02\xfaA!\n" +
+	"\x1fmodel.aim-platform.dev/Category\xbaHqro2m^models/[a-z0-9][a-z0-9-]{0,62}/versions/[a-z0-9][a-z0-9.-]{0,62}/categories/[A-Za-z0-9][A-Za-z0-9._-]{0,62}$R\x04name\"I\n" +
+	"\x13GetCategoryResponse\x122\n" +
+	"\bcategory\x18\x01 \x01(\v2\x16.aim.model.v1.CategoryR\bcategory\"\xd2\x01\n" +
+	"\x15ListCategoriesRequest\x12d\n" +
+	"\x06parent\x18\x01 \x01(\tBL\xe0A\x02\xbaHFrD2B^models/[a-z0-9][a-z0-9-]{0,62}/versions/[a-z0-9][a-z0-9.-]{0,62}$R\x06parent\x12'\n" +
+	"\tpage_size\x18\x02 \x01(\x05B\n" +
+	"\xe0A\x01\xbaH\x04\x1a\x02(\x00R\bpageSize\x12*\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tB\v\xe0A\x01\xbaH\x05r\x03\x18\x80\bR\tpageToken\"x\n" +
+	"\x16ListCategoriesResponse\x126\n" +
+	"\n" +
+	"categories\x18\x01 \x03(\v2\x16.aim.model.v1.CategoryR\n" +
+	"categories\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xd8\x01\n" +
+	"\x18GetCapabilityAreaRequest\x12\xbb\x01\n" +
+	"\x04name\x18\x01 \x01(\tB\xa6\x01\xe0A\x02\xfaA'\n" +
+	"%model.aim-platform.dev/CapabilityArea\xbaHvrt2r^models/[a-z0-9][a-z0-9-]{0,62}/versions/[a-z0-9][a-z0-9.-]{0,62}/capabilityAreas/[A-Za-z0-9][A-Za-z0-9._-]{0,62}$R\x04name\"b\n" +
+	"\x19GetCapabilityAreaResponse\x12E\n" +
+	"\x0fcapability_area\x18\x01 \x01(\v2\x1c.aim.model.v1.CapabilityAreaR\x0ecapabilityArea\"\xd7\x01\n" +
+	"\x1aListCapabilityAreasRequest\x12d\n" +
+	"\x06parent\x18\x01 \x01(\tBL\xe0A\x02\xbaHFrD2B^models/[a-z0-9][a-z0-9-]{0,62}/versions/[a-z0-9][a-z0-9.-]{0,62}$R\x06parent\x12'\n" +
+	"\tpage_size\x18\x02 \x01(\x05B\n" +
+	"\xe0A\x01\xbaH\x04\x1a\x02(\x00R\bpageSize\x12*\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tB\v\xe0A\x01\xbaH\x05r\x03\x18\x80\bR\tpageToken\"\x8e\x01\n" +
+	"\x1bListCapabilityAreasResponse\x12G\n" +
+	"\x10capability_areas\x18\x01 \x03(\v2\x1c.aim.model.v1.CapabilityAreaR\x0fcapabilityAreas\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xc0\x01\n" +
+	"\x10GetDomainRequest\x12\xab\x01\n" +
+	"\x04name\x18\x01 \x01(\tB\x96\x01\xe0A\x02\xfaA\x1f\n" +
+	"\x1dmodel.aim-platform.dev/Domain\xbaHnrl2j^models/[a-z0-9][a-z0-9-]{0,62}/versions/[a-z0-9][a-z0-9.-]{0,62}/domains/[A-Za-z0-9][A-Za-z0-9._-]{0,62}$R\x04name\"A\n" +
+	"\x11GetDomainResponse\x12,\n" +
+	"\x06domain\x18\x01 \x01(\v2\x14.aim.model.v1.DomainR\x06domain\"\xcf\x01\n" +
+	"\x12ListDomainsRequest\x12d\n" +
+	"\x06parent\x18\x01 \x01(\tBL\xe0A\x02\xbaHFrD2B^models/[a-z0-9][a-z0-9-]{0,62}/versions/[a-z0-9][a-z0-9.-]{0,62}$R\x06parent\x12'\n" +
+	"\tpage_size\x18\x02 \x01(\x05B\n" +
+	"\xe0A\x01\xbaH\x04\x1a\x02(\x00R\bpageSize\x12*\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tB\v\xe0A\x01\xbaH\x05r\x03\x18\x80\bR\tpageToken\"m\n" +
+	"\x13ListDomainsResponse\x12.\n" +
+	"\adomains\x18\x01 \x03(\v2\x14.aim.model.v1.DomainR\adomains\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xd2\x01\n" +
+	"\x16GetPracticeAreaRequest\x12\xb7\x01\n" +
+	"\x04name\x18\x01 \x01(\tB\xa2\x01\xe0A\x02\xfaA%\n" +
+	"#model.aim-platform.dev/PracticeArea\xbaHtrr2p^models/[a-z0-9][a-z0-9-]{0,62}/versions/[a-z0-9][a-z0-9.-]{0,62}/practiceAreas/[A-Za-z0-9][A-Za-z0-9._-]{0,62}$R\x04name\"Z\n" +
+	"\x17GetPracticeAreaResponse\x12?\n" +
+	"\rpractice_area\x18\x01 \x01(\v2\x1a.aim.model.v1.PracticeAreaR\fpracticeArea\"\xfa\x01\n" +
+	"\x18ListPracticeAreasRequest\x12d\n" +
+	"\x06parent\x18\x01 \x01(\tBL\xe0A\x02\xbaHFrD2B^models/[a-z0-9][a-z0-9-]{0,62}/versions/[a-z0-9][a-z0-9.-]{0,62}$R\x06parent\x12'\n" +
+	"\tpage_size\x18\x02 \x01(\x05B\n" +
+	"\xe0A\x01\xbaH\x04\x1a\x02(\x00R\bpageSize\x12*\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tB\v\xe0A\x01\xbaH\x05r\x03\x18\x80\bR\tpageToken\x12#\n" +
+	"\x06filter\x18\x04 \x01(\tB\v\xe0A\x01\xbaH\x05r\x03\x18\x80\bR\x06filter\"\x86\x01\n" +
+	"\x19ListPracticeAreasResponse\x12A\n" +
+	"\x0epractice_areas\x18\x01 \x03(\v2\x1a.aim.model.v1.PracticeAreaR\rpracticeAreas\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xfb\x01\n" +
+	"\x12GetPracticeRequest\x12\xe4\x01\n" +
+	"\x04name\x18\x01 \x01(\tB\xcf\x01\xe0A\x02\xfaA!\n" +
+	"\x1fmodel.aim-platform.dev/Practice\xbaH\xa4\x01r\xa1\x012\x9e\x01^models/[a-z0-9][a-z0-9-]{0,62}/versions/[a-z0-9][a-z0-9.-]{0,62}/practiceAreas/(-|[A-Za-z0-9][A-Za-z0-9._-]{0,62})/practices/[A-Za-z0-9][A-Za-z0-9._-]{0,62}$R\x04name\"I\n" +
+	"\x13GetPracticeResponse\x122\n" +
+	"\bpractice\x18\x01 \x01(\v2\x16.aim.model.v1.PracticeR\bpractice\"\xa9\x02\n" +
+	"\x14ListPracticesRequest\x12\x96\x01\n" +
+	"\x06parent\x18\x01 \x01(\tB~\xe0A\x02\xbaHxrv2t^models/[a-z0-9][a-z0-9-]{0,62}/versions/[a-z0-9][a-z0-9.-]{0,62}/practiceAreas/(-|[A-Za-z0-9][A-Za-z0-9._-]{0,62})$R\x06parent\x12'\n" +
+	"\tpage_size\x18\x02 \x01(\x05B\n" +
+	"\xe0A\x01\xbaH\x04\x1a\x02(\x00R\bpageSize\x12*\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tB\v\xe0A\x01\xbaH\x05r\x03\x18\x80\bR\tpageToken\x12#\n" +
+	"\x06filter\x18\x04 \x01(\tB\v\xe0A\x01\xbaH\x05r\x03\x18\x80\bR\x06filter\"u\n" +
+	"\x15ListPracticesResponse\x124\n" +
+	"\tpractices\x18\x01 \x03(\v2\x16.aim.model.v1.PracticeR\tpractices\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xba\x01\n" +
+	"\x0eGetViewRequest\x12\xa7\x01\n" +
+	"\x04name\x18\x01 \x01(\tB\x92\x01\xe0A\x02\xfaA\x1d\n" +
+	"\x1bmodel.aim-platform.dev/View\xbaHlrj2h^models/[a-z0-9][a-z0-9-]{0,62}/versions/[a-z0-9][a-z0-9.-]{0,62}/views/[A-Za-z0-9][A-Za-z0-9._-]{0,62}$R\x04name\"9\n" +
+	"\x0fGetViewResponse\x12&\n" +
+	"\x04view\x18\x01 \x01(\v2\x12.aim.model.v1.ViewR\x04view\"\xcd\x01\n" +
+	"\x10ListViewsRequest\x12d\n" +
+	"\x06parent\x18\x01 \x01(\tBL\xe0A\x02\xbaHFrD2B^models/[a-z0-9][a-z0-9-]{0,62}/versions/[a-z0-9][a-z0-9.-]{0,62}$R\x06parent\x12'\n" +
+	"\tpage_size\x18\x02 \x01(\x05B\n" +
+	"\xe0A\x01\xbaH\x04\x1a\x02(\x00R\bpageSize\x12*\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tB\v\xe0A\x01\xbaH\x05r\x03\x18\x80\bR\tpageToken\"e\n" +
+	"\x11ListViewsResponse\x12(\n" +
+	"\x05views\x18\x01 \x03(\v2\x12.aim.model.v1.ViewR\x05views\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xd8\x01\n" +
+	"\x18BatchGetPracticesRequest\x12\x8c\x01\n" +
+	"\x06parent\x18\x01 \x01(\tBt\xe0A\x02\xfaA%\n" +
+	"#model.aim-platform.dev/ModelVersion\xbaHFrD2B^models/[a-z0-9][a-z0-9-]{0,62}/versions/[a-z0-9][a-z0-9.-]{0,62}$R\x06parent\x12-\n" +
+	"\x05names\x18\x02 \x03(\tB\x17\xe0A\x02\xbaH\x11\x92\x01\x0e\b\x01\x10\xe8\a\"\ar\x05\x10\x01\x18\xac\x02R\x05names\"Q\n" +
+	"\x19BatchGetPracticesResponse\x124\n" +
+	"\tpractices\x18\x01 \x03(\v2\x16.aim.model.v1.PracticeR\tpractices\"\x9c\x02\n" +
+	"\x16SearchPracticesRequest\x12\x8c\x01\n" +
+	"\x06parent\x18\x01 \x01(\tBt\xe0A\x02\xfaA%\n" +
+	"#model.aim-platform.dev/ModelVersion\xbaHFrD2B^models/[a-z0-9][a-z0-9-]{0,62}/versions/[a-z0-9][a-z0-9.-]{0,62}$R\x06parent\x12#\n" +
+	"\x05query\x18\x02 \x01(\tB\r\xe0A\x02\xbaH\ar\x05\x10\x01\x18\xf4\x03R\x05query\x12)\n" +
+	"\tpage_size\x18\x03 \x01(\x05B\f\xe0A\x01\xbaH\x06\x1a\x04\x18d(\x00R\bpageSize\x12#\n" +
+	"\x06filter\x18\x04 \x01(\tB\v\xe0A\x01\xbaH\x05r\x03\x18\x80\bR\x06filter\"O\n" +
+	"\x17SearchPracticesResponse\x124\n" +
+	"\aresults\x18\x01 \x03(\v2\x1a.aim.model.v1.SearchResultR\aresults\"\x86\x01\n" +
+	"\fSearchResult\x122\n" +
+	"\bpractice\x18\x01 \x01(\v2\x16.aim.model.v1.PracticeR\bpractice\x12\x14\n" +
+	"\x05score\x18\x02 \x01(\x01R\x05score\x12,\n" +
+	"\x12matched_ai_context\x18\x03 \x03(\tR\x10matchedAiContext\"\x8a\x02\n" +
+	"\x11CreateViewRequest\x12\x8c\x01\n" +
+	"\x06parent\x18\x01 \x01(\tBt\xe0A\x02\xfaA%\n" +
+	"#model.aim-platform.dev/ModelVersion\xbaHFrD2B^models/[a-z0-9][a-z0-9-]{0,62}/versions/[a-z0-9][a-z0-9.-]{0,62}$R\x06parent\x12+\n" +
+	"\x04view\x18\x02 \x01(\v2\x12.aim.model.v1.ViewB\x03\xe0A\x02R\x04view\x129\n" +
+	"\aview_id\x18\x03 \x01(\tB \xe0A\x02\xbaH\x1ar\x182\x16^[a-z][a-z0-9-]{0,62}$R\x06viewId\"<\n" +
+	"\x12CreateViewResponse\x12&\n" +
+	"\x04view\x18\x01 \x01(\v2\x12.aim.model.v1.ViewR\x04view\"\xdd\x01\n" +
+	"\x11DeleteViewRequest\x12\xa7\x01\n" +
+	"\x04name\x18\x01 \x01(\tB\x92\x01\xe0A\x02\xfaA\x1d\n" +
+	"\x1bmodel.aim-platform.dev/View\xbaHlrj2h^models/[a-z0-9][a-z0-9-]{0,62}/versions/[a-z0-9][a-z0-9.-]{0,62}/views/[A-Za-z0-9][A-Za-z0-9._-]{0,62}$R\x04name\x12\x1e\n" +
+	"\x04etag\x18\x02 \x01(\tB\n" +
+	"\xe0A\x01\xbaH\x04r\x02\x18@R\x04etag\"\x14\n" +
+	"\x12DeleteViewResponse\"\xf9\x01\n" +
+	"\x12ResolveViewRequest\x12\xa7\x01\n" +
+	"\x04name\x18\x01 \x01(\tB\x92\x01\xe0A\x02\xfaA\x1d\n" +
+	"\x1bmodel.aim-platform.dev/View\xbaHlrj2h^models/[a-z0-9][a-z0-9-]{0,62}/versions/[a-z0-9][a-z0-9.-]{0,62}/views/[A-Za-z0-9][A-Za-z0-9._-]{0,62}$R\x04name\x129\n" +
+	"\x0ematurity_level\x18\x02 \x01(\x05B\x12\xe0A\x01\xbaH\f\x1a\n" +
+	"0\x000\x020\x030\x040\x05R\rmaturityLevel\"{\n" +
+	"\x13ResolveViewResponse\x12F\n" +
+	"\x0epractice_areas\x18\x01 \x03(\v2\x1f.aim.model.v1.PracticeAreaLevelR\rpracticeAreas\x12\x1c\n" +
+	"\tpractices\x18\x02 \x03(\tR\tpractices2\xf4 \n" +
 	"\x13ModelCatalogService\x12t\n" +
 	"\bGetModel\x12\x1d.aim.model.v1.GetModelRequest\x1a\x1e.aim.model.v1.GetModelResponse\")\xdaA\x04name\x82\xd3\xe4\x93\x02\x1cb\x05model\x12\x13/v1/{name=models/*}\x12c\n" +
 	"\n" +
 	"ListModels\x12\x1f.aim.model.v1.ListModelsRequest\x1a .aim.model.v1.ListModelsResponse\"\x12\x82\xd3\xe4\x93\x02\f\x12\n" +
-	"/v1/modelsB6Z4github.com/aim-platform/aim/gen/aim/model/v1;modelv1b\x06proto3"
+	"/v1/models\x12\x9c\x01\n" +
+	"\x0fGetModelVersion\x12$.aim.model.v1.GetModelVersionRequest\x1a%.aim.model.v1.GetModelVersionResponse\"<\xdaA\x04name\x82\xd3\xe4\x93\x02/b\rmodel_version\x12\x1e/v1/{name=models/*/versions/*}\x12\x95\x01\n" +
+	"\x11ListModelVersions\x12&.aim.model.v1.ListModelVersionsRequest\x1a'.aim.model.v1.ListModelVersionsResponse\"/\xdaA\x06parent\x82\xd3\xe4\x93\x02 \x12\x1e/v1/{parent=models/*}/versions\x12\x99\x01\n" +
+	"\x12ImportModelVersion\x12'.aim.model.v1.ImportModelVersionRequest\x1a(.aim.model.v1.ImportModelVersionResponse\"0\x82\xd3\xe4\x93\x02*:\x01*\"%/v1/{parent=models/*}/versions:import\x12\xb3\x01\n" +
+	"\x13PublishModelVersion\x12(.aim.model.v1.PublishModelVersionRequest\x1a).aim.model.v1.PublishModelVersionResponse\"G\xdaA\x04name\x82\xd3\xe4\x93\x02::\x01*b\rmodel_version\"&/v1/{name=models/*/versions/*}:publish\x12\xbb\x01\n" +
+	"\x15DeprecateModelVersion\x12*.aim.model.v1.DeprecateModelVersionRequest\x1a+.aim.model.v1.DeprecateModelVersionResponse\"I\xdaA\x04name\x82\xd3\xe4\x93\x02<:\x01*b\rmodel_version\"(/v1/{name=models/*/versions/*}:deprecate\x12\x96\x01\n" +
+	"\x12DeleteModelVersion\x12'.aim.model.v1.DeleteModelVersionRequest\x1a(.aim.model.v1.DeleteModelVersionResponse\"-\xdaA\x04name\x82\xd3\xe4\x93\x02 *\x1e/v1/{name=models/*/versions/*}\x12\x91\x01\n" +
+	"\x11DiffModelVersions\x12&.aim.model.v1.DiffModelVersionsRequest\x1a'.aim.model.v1.DiffModelVersionsResponse\"+\x82\xd3\xe4\x93\x02%\x12#/v1/{name=models/*/versions/*}:diff\x12\x9c\x01\n" +
+	"\x12ExportModelVersion\x12'.aim.model.v1.ExportModelVersionRequest\x1a(.aim.model.v1.ExportModelVersionResponse\"3\x82\xd3\xe4\x93\x02-b\x04body\x12%/v1/{name=models/*/versions/*}:export\x12\x98\x01\n" +
+	"\vGetCategory\x12 .aim.model.v1.GetCategoryRequest\x1a!.aim.model.v1.GetCategoryResponse\"D\xdaA\x04name\x82\xd3\xe4\x93\x027b\bcategory\x12+/v1/{name=models/*/versions/*/categories/*}\x12\x99\x01\n" +
+	"\x0eListCategories\x12#.aim.model.v1.ListCategoriesRequest\x1a$.aim.model.v1.ListCategoriesResponse\"<\xdaA\x06parent\x82\xd3\xe4\x93\x02-\x12+/v1/{parent=models/*/versions/*}/categories\x12\xb6\x01\n" +
+	"\x11GetCapabilityArea\x12&.aim.model.v1.GetCapabilityAreaRequest\x1a'.aim.model.v1.GetCapabilityAreaResponse\"P\xdaA\x04name\x82\xd3\xe4\x93\x02Cb\x0fcapability_area\x120/v1/{name=models/*/versions/*/capabilityAreas/*}\x12\xad\x01\n" +
+	"\x13ListCapabilityAreas\x12(.aim.model.v1.ListCapabilityAreasRequest\x1a).aim.model.v1.ListCapabilityAreasResponse\"A\xdaA\x06parent\x82\xd3\xe4\x93\x022\x120/v1/{parent=models/*/versions/*}/capabilityAreas\x12\x8d\x01\n" +
+	"\tGetDomain\x12\x1e.aim.model.v1.GetDomainRequest\x1a\x1f.aim.model.v1.GetDomainResponse\"?\xdaA\x04name\x82\xd3\xe4\x93\x022b\x06domain\x12(/v1/{name=models/*/versions/*/domains/*}\x12\x8d\x01\n" +
+	"\vListDomains\x12 .aim.model.v1.ListDomainsRequest\x1a!.aim.model.v1.ListDomainsResponse\"9\xdaA\x06parent\x82\xd3\xe4\x93\x02*\x12(/v1/{parent=models/*/versions/*}/domains\x12\xac\x01\n" +
+	"\x0fGetPracticeArea\x12$.aim.model.v1.GetPracticeAreaRequest\x1a%.aim.model.v1.GetPracticeAreaResponse\"L\xdaA\x04name\x82\xd3\xe4\x93\x02?b\rpractice_area\x12./v1/{name=models/*/versions/*/practiceAreas/*}\x12\xa5\x01\n" +
+	"\x11ListPracticeAreas\x12&.aim.model.v1.ListPracticeAreasRequest\x1a'.aim.model.v1.ListPracticeAreasResponse\"?\xdaA\x06parent\x82\xd3\xe4\x93\x020\x12./v1/{parent=models/*/versions/*}/practiceAreas\x12\xa7\x01\n" +
+	"\vGetPractice\x12 .aim.model.v1.GetPracticeRequest\x1a!.aim.model.v1.GetPracticeResponse\"S\xdaA\x04name\x82\xd3\xe4\x93\x02Fb\bpractice\x12:/v1/{name=models/*/versions/*/practiceAreas/*/practices/*}\x12\xa5\x01\n" +
+	"\rListPractices\x12\".aim.model.v1.ListPracticesRequest\x1a#.aim.model.v1.ListPracticesResponse\"K\xdaA\x06parent\x82\xd3\xe4\x93\x02<\x12:/v1/{parent=models/*/versions/*/practiceAreas/*}/practices\x12\x83\x01\n" +
+	"\aGetView\x12\x1c.aim.model.v1.GetViewRequest\x1a\x1d.aim.model.v1.GetViewResponse\";\xdaA\x04name\x82\xd3\xe4\x93\x02.b\x04view\x12&/v1/{name=models/*/versions/*/views/*}\x12\x85\x01\n" +
+	"\tListViews\x12\x1e.aim.model.v1.ListViewsRequest\x1a\x1f.aim.model.v1.ListViewsResponse\"7\xdaA\x06parent\x82\xd3\xe4\x93\x02(\x12&/v1/{parent=models/*/versions/*}/views\x12\xa1\x01\n" +
+	"\x11BatchGetPractices\x12&.aim.model.v1.BatchGetPracticesRequest\x1a'.aim.model.v1.BatchGetPracticesResponse\";\x82\xd3\xe4\x93\x025\x123/v1/{parent=models/*/versions/*}/practices:batchGet\x12\x99\x01\n" +
+	"\x0fSearchPractices\x12$.aim.model.v1.SearchPracticesRequest\x1a%.aim.model.v1.SearchPracticesResponse\"9\x82\xd3\xe4\x93\x023\x121/v1/{parent=models/*/versions/*}/practices:search\x12\xa1\x01\n" +
+	"\n" +
+	"CreateView\x12\x1f.aim.model.v1.CreateViewRequest\x1a .aim.model.v1.CreateViewResponse\"P\xdaA\x13parent,view,view_id\x82\xd3\xe4\x93\x024:\x04viewb\x04view\"&/v1/{parent=models/*/versions/*}/views\x12\x86\x01\n" +
+	"\n" +
+	"DeleteView\x12\x1f.aim.model.v1.DeleteViewRequest\x1a .aim.model.v1.DeleteViewResponse\"5\xdaA\x04name\x82\xd3\xe4\x93\x02(*&/v1/{name=models/*/versions/*/views/*}\x12\x8a\x01\n" +
+	"\vResolveView\x12 .aim.model.v1.ResolveViewRequest\x1a!.aim.model.v1.ResolveViewResponse\"6\x82\xd3\xe4\x93\x020\x12./v1/{name=models/*/versions/*/views/*}:resolveB6Z4github.com/aim-platform/aim/gen/aim/model/v1;modelv1b\x06proto3"
 
 var (
 	file_aim_model_v1_model_catalog_service_proto_rawDescOnce sync.Once
@@ -263,26 +3450,167 @@ func file_aim_model_v1_model_catalog_service_proto_rawDescGZIP() []byte {
 	return file_aim_model_v1_model_catalog_service_proto_rawDescData
 }
 
-var file_aim_model_v1_model_catalog_service_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
+var file_aim_model_v1_model_catalog_service_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
+var file_aim_model_v1_model_catalog_service_proto_msgTypes = make([]protoimpl.MessageInfo, 56)
 var file_aim_model_v1_model_catalog_service_proto_goTypes = []any{
-	(*GetModelRequest)(nil),    // 0: aim.model.v1.GetModelRequest
-	(*GetModelResponse)(nil),   // 1: aim.model.v1.GetModelResponse
-	(*ListModelsRequest)(nil),  // 2: aim.model.v1.ListModelsRequest
-	(*ListModelsResponse)(nil), // 3: aim.model.v1.ListModelsResponse
-	(*Model)(nil),              // 4: aim.model.v1.Model
+	(ExportModelVersionRequest_ExportFormat)(0), // 0: aim.model.v1.ExportModelVersionRequest.ExportFormat
+	(*GetModelRequest)(nil),                     // 1: aim.model.v1.GetModelRequest
+	(*GetModelResponse)(nil),                    // 2: aim.model.v1.GetModelResponse
+	(*ListModelsRequest)(nil),                   // 3: aim.model.v1.ListModelsRequest
+	(*ListModelsResponse)(nil),                  // 4: aim.model.v1.ListModelsResponse
+	(*GetModelVersionRequest)(nil),              // 5: aim.model.v1.GetModelVersionRequest
+	(*GetModelVersionResponse)(nil),             // 6: aim.model.v1.GetModelVersionResponse
+	(*ListModelVersionsRequest)(nil),            // 7: aim.model.v1.ListModelVersionsRequest
+	(*ListModelVersionsResponse)(nil),           // 8: aim.model.v1.ListModelVersionsResponse
+	(*ImportModelVersionRequest)(nil),           // 9: aim.model.v1.ImportModelVersionRequest
+	(*ImportModelVersionResponse)(nil),          // 10: aim.model.v1.ImportModelVersionResponse
+	(*PublishModelVersionRequest)(nil),          // 11: aim.model.v1.PublishModelVersionRequest
+	(*PublishModelVersionResponse)(nil),         // 12: aim.model.v1.PublishModelVersionResponse
+	(*DeprecateModelVersionRequest)(nil),        // 13: aim.model.v1.DeprecateModelVersionRequest
+	(*DeprecateModelVersionResponse)(nil),       // 14: aim.model.v1.DeprecateModelVersionResponse
+	(*DeleteModelVersionRequest)(nil),           // 15: aim.model.v1.DeleteModelVersionRequest
+	(*DeleteModelVersionResponse)(nil),          // 16: aim.model.v1.DeleteModelVersionResponse
+	(*DiffModelVersionsRequest)(nil),            // 17: aim.model.v1.DiffModelVersionsRequest
+	(*DiffModelVersionsResponse)(nil),           // 18: aim.model.v1.DiffModelVersionsResponse
+	(*PracticeChange)(nil),                      // 19: aim.model.v1.PracticeChange
+	(*ExportModelVersionRequest)(nil),           // 20: aim.model.v1.ExportModelVersionRequest
+	(*ExportModelVersionResponse)(nil),          // 21: aim.model.v1.ExportModelVersionResponse
+	(*GetCategoryRequest)(nil),                  // 22: aim.model.v1.GetCategoryRequest
+	(*GetCategoryResponse)(nil),                 // 23: aim.model.v1.GetCategoryResponse
+	(*ListCategoriesRequest)(nil),               // 24: aim.model.v1.ListCategoriesRequest
+	(*ListCategoriesResponse)(nil),              // 25: aim.model.v1.ListCategoriesResponse
+	(*GetCapabilityAreaRequest)(nil),            // 26: aim.model.v1.GetCapabilityAreaRequest
+	(*GetCapabilityAreaResponse)(nil),           // 27: aim.model.v1.GetCapabilityAreaResponse
+	(*ListCapabilityAreasRequest)(nil),          // 28: aim.model.v1.ListCapabilityAreasRequest
+	(*ListCapabilityAreasResponse)(nil),         // 29: aim.model.v1.ListCapabilityAreasResponse
+	(*GetDomainRequest)(nil),                    // 30: aim.model.v1.GetDomainRequest
+	(*GetDomainResponse)(nil),                   // 31: aim.model.v1.GetDomainResponse
+	(*ListDomainsRequest)(nil),                  // 32: aim.model.v1.ListDomainsRequest
+	(*ListDomainsResponse)(nil),                 // 33: aim.model.v1.ListDomainsResponse
+	(*GetPracticeAreaRequest)(nil),              // 34: aim.model.v1.GetPracticeAreaRequest
+	(*GetPracticeAreaResponse)(nil),             // 35: aim.model.v1.GetPracticeAreaResponse
+	(*ListPracticeAreasRequest)(nil),            // 36: aim.model.v1.ListPracticeAreasRequest
+	(*ListPracticeAreasResponse)(nil),           // 37: aim.model.v1.ListPracticeAreasResponse
+	(*GetPracticeRequest)(nil),                  // 38: aim.model.v1.GetPracticeRequest
+	(*GetPracticeResponse)(nil),                 // 39: aim.model.v1.GetPracticeResponse
+	(*ListPracticesRequest)(nil),                // 40: aim.model.v1.ListPracticesRequest
+	(*ListPracticesResponse)(nil),               // 41: aim.model.v1.ListPracticesResponse
+	(*GetViewRequest)(nil),                      // 42: aim.model.v1.GetViewRequest
+	(*GetViewResponse)(nil),                     // 43: aim.model.v1.GetViewResponse
+	(*ListViewsRequest)(nil),                    // 44: aim.model.v1.ListViewsRequest
+	(*ListViewsResponse)(nil),                   // 45: aim.model.v1.ListViewsResponse
+	(*BatchGetPracticesRequest)(nil),            // 46: aim.model.v1.BatchGetPracticesRequest
+	(*BatchGetPracticesResponse)(nil),           // 47: aim.model.v1.BatchGetPracticesResponse
+	(*SearchPracticesRequest)(nil),              // 48: aim.model.v1.SearchPracticesRequest
+	(*SearchPracticesResponse)(nil),             // 49: aim.model.v1.SearchPracticesResponse
+	(*SearchResult)(nil),                        // 50: aim.model.v1.SearchResult
+	(*CreateViewRequest)(nil),                   // 51: aim.model.v1.CreateViewRequest
+	(*CreateViewResponse)(nil),                  // 52: aim.model.v1.CreateViewResponse
+	(*DeleteViewRequest)(nil),                   // 53: aim.model.v1.DeleteViewRequest
+	(*DeleteViewResponse)(nil),                  // 54: aim.model.v1.DeleteViewResponse
+	(*ResolveViewRequest)(nil),                  // 55: aim.model.v1.ResolveViewRequest
+	(*ResolveViewResponse)(nil),                 // 56: aim.model.v1.ResolveViewResponse
+	(*Model)(nil),                               // 57: aim.model.v1.Model
+	(*ModelVersion)(nil),                        // 58: aim.model.v1.ModelVersion
+	(*ModelBundle)(nil),                         // 59: aim.model.v1.ModelBundle
+	(*httpbody.HttpBody)(nil),                   // 60: google.api.HttpBody
+	(*Category)(nil),                            // 61: aim.model.v1.Category
+	(*CapabilityArea)(nil),                      // 62: aim.model.v1.CapabilityArea
+	(*Domain)(nil),                              // 63: aim.model.v1.Domain
+	(*PracticeArea)(nil),                        // 64: aim.model.v1.PracticeArea
+	(*Practice)(nil),                            // 65: aim.model.v1.Practice
+	(*View)(nil),                                // 66: aim.model.v1.View
+	(*PracticeAreaLevel)(nil),                   // 67: aim.model.v1.PracticeAreaLevel
 }
 var file_aim_model_v1_model_catalog_service_proto_depIdxs = []int32{
-	4, // 0: aim.model.v1.GetModelResponse.model:type_name -> aim.model.v1.Model
-	4, // 1: aim.model.v1.ListModelsResponse.models:type_name -> aim.model.v1.Model
-	0, // 2: aim.model.v1.ModelCatalogService.GetModel:input_type -> aim.model.v1.GetModelRequest
-	2, // 3: aim.model.v1.ModelCatalogService.ListModels:input_type -> aim.model.v1.ListModelsRequest
-	1, // 4: aim.model.v1.ModelCatalogService.GetModel:output_type -> aim.model.v1.GetModelResponse
-	3, // 5: aim.model.v1.ModelCatalogService.ListModels:output_type -> aim.model.v1.ListModelsResponse
-	4, // [4:6] is the sub-list for method output_type
-	2, // [2:4] is the sub-list for method input_type
-	2, // [2:2] is the sub-list for extension type_name
-	2, // [2:2] is the sub-list for extension extendee
-	0, // [0:2] is the sub-list for field type_name
+	57, // 0: aim.model.v1.GetModelResponse.model:type_name -> aim.model.v1.Model
+	57, // 1: aim.model.v1.ListModelsResponse.models:type_name -> aim.model.v1.Model
+	58, // 2: aim.model.v1.GetModelVersionResponse.model_version:type_name -> aim.model.v1.ModelVersion
+	58, // 3: aim.model.v1.ListModelVersionsResponse.model_versions:type_name -> aim.model.v1.ModelVersion
+	59, // 4: aim.model.v1.ImportModelVersionRequest.bundle:type_name -> aim.model.v1.ModelBundle
+	58, // 5: aim.model.v1.ImportModelVersionResponse.model_version:type_name -> aim.model.v1.ModelVersion
+	58, // 6: aim.model.v1.PublishModelVersionResponse.model_version:type_name -> aim.model.v1.ModelVersion
+	58, // 7: aim.model.v1.DeprecateModelVersionResponse.model_version:type_name -> aim.model.v1.ModelVersion
+	19, // 8: aim.model.v1.DiffModelVersionsResponse.changed_practices:type_name -> aim.model.v1.PracticeChange
+	0,  // 9: aim.model.v1.ExportModelVersionRequest.format:type_name -> aim.model.v1.ExportModelVersionRequest.ExportFormat
+	60, // 10: aim.model.v1.ExportModelVersionResponse.body:type_name -> google.api.HttpBody
+	61, // 11: aim.model.v1.GetCategoryResponse.category:type_name -> aim.model.v1.Category
+	61, // 12: aim.model.v1.ListCategoriesResponse.categories:type_name -> aim.model.v1.Category
+	62, // 13: aim.model.v1.GetCapabilityAreaResponse.capability_area:type_name -> aim.model.v1.CapabilityArea
+	62, // 14: aim.model.v1.ListCapabilityAreasResponse.capability_areas:type_name -> aim.model.v1.CapabilityArea
+	63, // 15: aim.model.v1.GetDomainResponse.domain:type_name -> aim.model.v1.Domain
+	63, // 16: aim.model.v1.ListDomainsResponse.domains:type_name -> aim.model.v1.Domain
+	64, // 17: aim.model.v1.GetPracticeAreaResponse.practice_area:type_name -> aim.model.v1.PracticeArea
+	64, // 18: aim.model.v1.ListPracticeAreasResponse.practice_areas:type_name -> aim.model.v1.PracticeArea
+	65, // 19: aim.model.v1.GetPracticeResponse.practice:type_name -> aim.model.v1.Practice
+	65, // 20: aim.model.v1.ListPracticesResponse.practices:type_name -> aim.model.v1.Practice
+	66, // 21: aim.model.v1.GetViewResponse.view:type_name -> aim.model.v1.View
+	66, // 22: aim.model.v1.ListViewsResponse.views:type_name -> aim.model.v1.View
+	65, // 23: aim.model.v1.BatchGetPracticesResponse.practices:type_name -> aim.model.v1.Practice
+	50, // 24: aim.model.v1.SearchPracticesResponse.results:type_name -> aim.model.v1.SearchResult
+	65, // 25: aim.model.v1.SearchResult.practice:type_name -> aim.model.v1.Practice
+	66, // 26: aim.model.v1.CreateViewRequest.view:type_name -> aim.model.v1.View
+	66, // 27: aim.model.v1.CreateViewResponse.view:type_name -> aim.model.v1.View
+	67, // 28: aim.model.v1.ResolveViewResponse.practice_areas:type_name -> aim.model.v1.PracticeAreaLevel
+	1,  // 29: aim.model.v1.ModelCatalogService.GetModel:input_type -> aim.model.v1.GetModelRequest
+	3,  // 30: aim.model.v1.ModelCatalogService.ListModels:input_type -> aim.model.v1.ListModelsRequest
+	5,  // 31: aim.model.v1.ModelCatalogService.GetModelVersion:input_type -> aim.model.v1.GetModelVersionRequest
+	7,  // 32: aim.model.v1.ModelCatalogService.ListModelVersions:input_type -> aim.model.v1.ListModelVersionsRequest
+	9,  // 33: aim.model.v1.ModelCatalogService.ImportModelVersion:input_type -> aim.model.v1.ImportModelVersionRequest
+	11, // 34: aim.model.v1.ModelCatalogService.PublishModelVersion:input_type -> aim.model.v1.PublishModelVersionRequest
+	13, // 35: aim.model.v1.ModelCatalogService.DeprecateModelVersion:input_type -> aim.model.v1.DeprecateModelVersionRequest
+	15, // 36: aim.model.v1.ModelCatalogService.DeleteModelVersion:input_type -> aim.model.v1.DeleteModelVersionRequest
+	17, // 37: aim.model.v1.ModelCatalogService.DiffModelVersions:input_type -> aim.model.v1.DiffModelVersionsRequest
+	20, // 38: aim.model.v1.ModelCatalogService.ExportModelVersion:input_type -> aim.model.v1.ExportModelVersionRequest
+	22, // 39: aim.model.v1.ModelCatalogService.GetCategory:input_type -> aim.model.v1.GetCategoryRequest
+	24, // 40: aim.model.v1.ModelCatalogService.ListCategories:input_type -> aim.model.v1.ListCategoriesRequest
+	26, // 41: aim.model.v1.ModelCatalogService.GetCapabilityArea:input_type -> aim.model.v1.GetCapabilityAreaRequest
+	28, // 42: aim.model.v1.ModelCatalogService.ListCapabilityAreas:input_type -> aim.model.v1.ListCapabilityAreasRequest
+	30, // 43: aim.model.v1.ModelCatalogService.GetDomain:input_type -> aim.model.v1.GetDomainRequest
+	32, // 44: aim.model.v1.ModelCatalogService.ListDomains:input_type -> aim.model.v1.ListDomainsRequest
+	34, // 45: aim.model.v1.ModelCatalogService.GetPracticeArea:input_type -> aim.model.v1.GetPracticeAreaRequest
+	36, // 46: aim.model.v1.ModelCatalogService.ListPracticeAreas:input_type -> aim.model.v1.ListPracticeAreasRequest
+	38, // 47: aim.model.v1.ModelCatalogService.GetPractice:input_type -> aim.model.v1.GetPracticeRequest
+	40, // 48: aim.model.v1.ModelCatalogService.ListPractices:input_type -> aim.model.v1.ListPracticesRequest
+	42, // 49: aim.model.v1.ModelCatalogService.GetView:input_type -> aim.model.v1.GetViewRequest
+	44, // 50: aim.model.v1.ModelCatalogService.ListViews:input_type -> aim.model.v1.ListViewsRequest
+	46, // 51: aim.model.v1.ModelCatalogService.BatchGetPractices:input_type -> aim.model.v1.BatchGetPracticesRequest
+	48, // 52: aim.model.v1.ModelCatalogService.SearchPractices:input_type -> aim.model.v1.SearchPracticesRequest
+	51, // 53: aim.model.v1.ModelCatalogService.CreateView:input_type -> aim.model.v1.CreateViewRequest
+	53, // 54: aim.model.v1.ModelCatalogService.DeleteView:input_type -> aim.model.v1.DeleteViewRequest
+	55, // 55: aim.model.v1.ModelCatalogService.ResolveView:input_type -> aim.model.v1.ResolveViewRequest
+	2,  // 56: aim.model.v1.ModelCatalogService.GetModel:output_type -> aim.model.v1.GetModelResponse
+	4,  // 57: aim.model.v1.ModelCatalogService.ListModels:output_type -> aim.model.v1.ListModelsResponse
+	6,  // 58: aim.model.v1.ModelCatalogService.GetModelVersion:output_type -> aim.model.v1.GetModelVersionResponse
+	8,  // 59: aim.model.v1.ModelCatalogService.ListModelVersions:output_type -> aim.model.v1.ListModelVersionsResponse
+	10, // 60: aim.model.v1.ModelCatalogService.ImportModelVersion:output_type -> aim.model.v1.ImportModelVersionResponse
+	12, // 61: aim.model.v1.ModelCatalogService.PublishModelVersion:output_type -> aim.model.v1.PublishModelVersionResponse
+	14, // 62: aim.model.v1.ModelCatalogService.DeprecateModelVersion:output_type -> aim.model.v1.DeprecateModelVersionResponse
+	16, // 63: aim.model.v1.ModelCatalogService.DeleteModelVersion:output_type -> aim.model.v1.DeleteModelVersionResponse
+	18, // 64: aim.model.v1.ModelCatalogService.DiffModelVersions:output_type -> aim.model.v1.DiffModelVersionsResponse
+	21, // 65: aim.model.v1.ModelCatalogService.ExportModelVersion:output_type -> aim.model.v1.ExportModelVersionResponse
+	23, // 66: aim.model.v1.ModelCatalogService.GetCategory:output_type -> aim.model.v1.GetCategoryResponse
+	25, // 67: aim.model.v1.ModelCatalogService.ListCategories:output_type -> aim.model.v1.ListCategoriesResponse
+	27, // 68: aim.model.v1.ModelCatalogService.GetCapabilityArea:output_type -> aim.model.v1.GetCapabilityAreaResponse
+	29, // 69: aim.model.v1.ModelCatalogService.ListCapabilityAreas:output_type -> aim.model.v1.ListCapabilityAreasResponse
+	31, // 70: aim.model.v1.ModelCatalogService.GetDomain:output_type -> aim.model.v1.GetDomainResponse
+	33, // 71: aim.model.v1.ModelCatalogService.ListDomains:output_type -> aim.model.v1.ListDomainsResponse
+	35, // 72: aim.model.v1.ModelCatalogService.GetPracticeArea:output_type -> aim.model.v1.GetPracticeAreaResponse
+	37, // 73: aim.model.v1.ModelCatalogService.ListPracticeAreas:output_type -> aim.model.v1.ListPracticeAreasResponse
+	39, // 74: aim.model.v1.ModelCatalogService.GetPractice:output_type -> aim.model.v1.GetPracticeResponse
+	41, // 75: aim.model.v1.ModelCatalogService.ListPractices:output_type -> aim.model.v1.ListPracticesResponse
+	43, // 76: aim.model.v1.ModelCatalogService.GetView:output_type -> aim.model.v1.GetViewResponse
+	45, // 77: aim.model.v1.ModelCatalogService.ListViews:output_type -> aim.model.v1.ListViewsResponse
+	47, // 78: aim.model.v1.ModelCatalogService.BatchGetPractices:output_type -> aim.model.v1.BatchGetPracticesResponse
+	49, // 79: aim.model.v1.ModelCatalogService.SearchPractices:output_type -> aim.model.v1.SearchPracticesResponse
+	52, // 80: aim.model.v1.ModelCatalogService.CreateView:output_type -> aim.model.v1.CreateViewResponse
+	54, // 81: aim.model.v1.ModelCatalogService.DeleteView:output_type -> aim.model.v1.DeleteViewResponse
+	56, // 82: aim.model.v1.ModelCatalogService.ResolveView:output_type -> aim.model.v1.ResolveViewResponse
+	56, // [56:83] is the sub-list for method output_type
+	29, // [29:56] is the sub-list for method input_type
+	29, // [29:29] is the sub-list for extension type_name
+	29, // [29:29] is the sub-list for extension extendee
+	0,  // [0:29] is the sub-list for field type_name
 }
 
 func init() { file_aim_model_v1_model_catalog_service_proto_init() }
@@ -290,19 +3618,27 @@ func file_aim_model_v1_model_catalog_service_proto_init() {
 	if File_aim_model_v1_model_catalog_service_proto != nil {
 		return
 	}
+	file_aim_model_v1_content_proto_init()
 	file_aim_model_v1_model_proto_init()
+	file_aim_model_v1_model_bundle_proto_init()
+	file_aim_model_v1_model_version_proto_init()
+	file_aim_model_v1_model_catalog_service_proto_msgTypes[8].OneofWrappers = []any{
+		(*ImportModelVersionRequest_Bundle)(nil),
+		(*ImportModelVersionRequest_BundleText)(nil),
+	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_aim_model_v1_model_catalog_service_proto_rawDesc), len(file_aim_model_v1_model_catalog_service_proto_rawDesc)),
-			NumEnums:      0,
-			NumMessages:   4,
+			NumEnums:      1,
+			NumMessages:   56,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
 		GoTypes:           file_aim_model_v1_model_catalog_service_proto_goTypes,
 		DependencyIndexes: file_aim_model_v1_model_catalog_service_proto_depIdxs,
+		EnumInfos:         file_aim_model_v1_model_catalog_service_proto_enumTypes,
 		MessageInfos:      file_aim_model_v1_model_catalog_service_proto_msgTypes,
 	}.Build()
 	File_aim_model_v1_model_catalog_service_proto = out.File

@@ -19,8 +19,33 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	ModelCatalogService_GetModel_FullMethodName   = "/aim.model.v1.ModelCatalogService/GetModel"
-	ModelCatalogService_ListModels_FullMethodName = "/aim.model.v1.ModelCatalogService/ListModels"
+	ModelCatalogService_GetModel_FullMethodName              = "/aim.model.v1.ModelCatalogService/GetModel"
+	ModelCatalogService_ListModels_FullMethodName            = "/aim.model.v1.ModelCatalogService/ListModels"
+	ModelCatalogService_GetModelVersion_FullMethodName       = "/aim.model.v1.ModelCatalogService/GetModelVersion"
+	ModelCatalogService_ListModelVersions_FullMethodName     = "/aim.model.v1.ModelCatalogService/ListModelVersions"
+	ModelCatalogService_ImportModelVersion_FullMethodName    = "/aim.model.v1.ModelCatalogService/ImportModelVersion"
+	ModelCatalogService_PublishModelVersion_FullMethodName   = "/aim.model.v1.ModelCatalogService/PublishModelVersion"
+	ModelCatalogService_DeprecateModelVersion_FullMethodName = "/aim.model.v1.ModelCatalogService/DeprecateModelVersion"
+	ModelCatalogService_DeleteModelVersion_FullMethodName    = "/aim.model.v1.ModelCatalogService/DeleteModelVersion"
+	ModelCatalogService_DiffModelVersions_FullMethodName     = "/aim.model.v1.ModelCatalogService/DiffModelVersions"
+	ModelCatalogService_ExportModelVersion_FullMethodName    = "/aim.model.v1.ModelCatalogService/ExportModelVersion"
+	ModelCatalogService_GetCategory_FullMethodName           = "/aim.model.v1.ModelCatalogService/GetCategory"
+	ModelCatalogService_ListCategories_FullMethodName        = "/aim.model.v1.ModelCatalogService/ListCategories"
+	ModelCatalogService_GetCapabilityArea_FullMethodName     = "/aim.model.v1.ModelCatalogService/GetCapabilityArea"
+	ModelCatalogService_ListCapabilityAreas_FullMethodName   = "/aim.model.v1.ModelCatalogService/ListCapabilityAreas"
+	ModelCatalogService_GetDomain_FullMethodName             = "/aim.model.v1.ModelCatalogService/GetDomain"
+	ModelCatalogService_ListDomains_FullMethodName           = "/aim.model.v1.ModelCatalogService/ListDomains"
+	ModelCatalogService_GetPracticeArea_FullMethodName       = "/aim.model.v1.ModelCatalogService/GetPracticeArea"
+	ModelCatalogService_ListPracticeAreas_FullMethodName     = "/aim.model.v1.ModelCatalogService/ListPracticeAreas"
+	ModelCatalogService_GetPractice_FullMethodName           = "/aim.model.v1.ModelCatalogService/GetPractice"
+	ModelCatalogService_ListPractices_FullMethodName         = "/aim.model.v1.ModelCatalogService/ListPractices"
+	ModelCatalogService_GetView_FullMethodName               = "/aim.model.v1.ModelCatalogService/GetView"
+	ModelCatalogService_ListViews_FullMethodName             = "/aim.model.v1.ModelCatalogService/ListViews"
+	ModelCatalogService_BatchGetPractices_FullMethodName     = "/aim.model.v1.ModelCatalogService/BatchGetPractices"
+	ModelCatalogService_SearchPractices_FullMethodName       = "/aim.model.v1.ModelCatalogService/SearchPractices"
+	ModelCatalogService_CreateView_FullMethodName            = "/aim.model.v1.ModelCatalogService/CreateView"
+	ModelCatalogService_DeleteView_FullMethodName            = "/aim.model.v1.ModelCatalogService/DeleteView"
+	ModelCatalogService_ResolveView_FullMethodName           = "/aim.model.v1.ModelCatalogService/ResolveView"
 )
 
 // ModelCatalogServiceClient is the client API for ModelCatalogService service.
@@ -28,13 +53,91 @@ const (
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
 // ModelCatalogService serves the maturity models the platform knows: their
-// versions, practice areas, practices and views.
+// versions and, within a version, categories, capability areas, domains,
+// practice areas, practices and views. Shared content (the embedded sample
+// model) is readable by every tenant; what a tenant imports or defines is
+// visible to that tenant alone. Writes need the admin or content-manager
+// role.
 type ModelCatalogServiceClient interface {
 	// GetModel returns one model by resource name.
 	GetModel(ctx context.Context, in *GetModelRequest, opts ...grpc.CallOption) (*GetModelResponse, error)
 	// ListModels lists the models the caller can read: the shared models and
 	// the caller's own tenant's models, ordered by resource name.
 	ListModels(ctx context.Context, in *ListModelsRequest, opts ...grpc.CallOption) (*ListModelsResponse, error)
+	// GetModelVersion returns one version the caller can read.
+	GetModelVersion(ctx context.Context, in *GetModelVersionRequest, opts ...grpc.CallOption) (*GetModelVersionResponse, error)
+	// ListModelVersions lists a model's versions the caller can read: the
+	// shared ones and the caller's own, ordered by version id.
+	ListModelVersions(ctx context.Context, in *ListModelVersionsRequest, opts ...grpc.CallOption) (*ListModelVersionsResponse, error)
+	// ImportModelVersion creates a DRAFT version of a model from a bundle.
+	// Every problem in the bundle is reported at once as a field violation
+	// with its path; nothing is written unless the whole bundle is valid. With
+	// validate_only, nothing is written either way. Importing into a model the
+	// caller's tenant cannot read creates that model for the tenant. Needs
+	// the admin or content-manager role.
+	ImportModelVersion(ctx context.Context, in *ImportModelVersionRequest, opts ...grpc.CallOption) (*ImportModelVersionResponse, error)
+	// PublishModelVersion freezes a DRAFT version: it computes the content
+	// digest and counts and makes the version immutable.
+	PublishModelVersion(ctx context.Context, in *PublishModelVersionRequest, opts ...grpc.CallOption) (*PublishModelVersionResponse, error)
+	// DeprecateModelVersion marks a PUBLISHED version as superseded. It stays
+	// readable.
+	DeprecateModelVersion(ctx context.Context, in *DeprecateModelVersionRequest, opts ...grpc.CallOption) (*DeprecateModelVersionResponse, error)
+	// DeleteModelVersion deletes one of the caller's DRAFT versions and its
+	// content. Published versions cannot be deleted.
+	DeleteModelVersion(ctx context.Context, in *DeleteModelVersionRequest, opts ...grpc.CallOption) (*DeleteModelVersionResponse, error)
+	// DiffModelVersions compares two versions the caller can read: practice
+	// areas, practices and AI context additions added, removed and changed.
+	DiffModelVersions(ctx context.Context, in *DiffModelVersionsRequest, opts ...grpc.CallOption) (*DiffModelVersionsResponse, error)
+	// ExportModelVersion writes a version as a bundle (JSON or YAML) or as an
+	// OSCAL catalog (JSON). Over REST the document itself is the response
+	// body, with its content type.
+	ExportModelVersion(ctx context.Context, in *ExportModelVersionRequest, opts ...grpc.CallOption) (*ExportModelVersionResponse, error)
+	// GetCategory returns one category.
+	GetCategory(ctx context.Context, in *GetCategoryRequest, opts ...grpc.CallOption) (*GetCategoryResponse, error)
+	// ListCategories lists a version's categories in id order.
+	ListCategories(ctx context.Context, in *ListCategoriesRequest, opts ...grpc.CallOption) (*ListCategoriesResponse, error)
+	// GetCapabilityArea returns one capability area.
+	GetCapabilityArea(ctx context.Context, in *GetCapabilityAreaRequest, opts ...grpc.CallOption) (*GetCapabilityAreaResponse, error)
+	// ListCapabilityAreas lists a version's capability areas in id order.
+	ListCapabilityAreas(ctx context.Context, in *ListCapabilityAreasRequest, opts ...grpc.CallOption) (*ListCapabilityAreasResponse, error)
+	// GetDomain returns one domain.
+	GetDomain(ctx context.Context, in *GetDomainRequest, opts ...grpc.CallOption) (*GetDomainResponse, error)
+	// ListDomains lists a version's domains in id order, Core included.
+	ListDomains(ctx context.Context, in *ListDomainsRequest, opts ...grpc.CallOption) (*ListDomainsResponse, error)
+	// GetPracticeArea returns one practice area; aliases (RISK for RSK) resolve.
+	GetPracticeArea(ctx context.Context, in *GetPracticeAreaRequest, opts ...grpc.CallOption) (*GetPracticeAreaResponse, error)
+	// ListPracticeAreas lists a version's practice areas in acronym order,
+	// optionally filtered.
+	ListPracticeAreas(ctx context.Context, in *ListPracticeAreasRequest, opts ...grpc.CallOption) (*ListPracticeAreasResponse, error)
+	// GetPractice returns one practice; aliases resolve (RISK-3.1 and
+	// practiceAreas/-/practices/RSK-3.1 both give RSK-3.1).
+	GetPractice(ctx context.Context, in *GetPracticeRequest, opts ...grpc.CallOption) (*GetPracticeResponse, error)
+	// ListPractices lists practices in practice id order, optionally filtered.
+	// The parent is a practice area, or `practiceAreas/-` for all of them.
+	ListPractices(ctx context.Context, in *ListPracticesRequest, opts ...grpc.CallOption) (*ListPracticesResponse, error)
+	// GetView returns one view.
+	GetView(ctx context.Context, in *GetViewRequest, opts ...grpc.CallOption) (*GetViewResponse, error)
+	// ListViews lists a version's built-in views and the caller's own,
+	// in id order.
+	ListViews(ctx context.Context, in *ListViewsRequest, opts ...grpc.CallOption) (*ListViewsResponse, error)
+	// BatchGetPractices returns several practices of one version at once, in
+	// the order asked. Any unknown practice fails the whole call with
+	// NOT_FOUND naming it.
+	BatchGetPractices(ctx context.Context, in *BatchGetPracticesRequest, opts ...grpc.CallOption) (*BatchGetPracticesResponse, error)
+	// SearchPractices ranks a version's practices against a free-text query
+	// over their statements, explanations and AI context additions (BM25 over
+	// an index built once per version).
+	SearchPractices(ctx context.Context, in *SearchPracticesRequest, opts ...grpc.CallOption) (*SearchPracticesResponse, error)
+	// CreateView adds one of the caller's tenant's own views to a version.
+	// Needs the admin or content-manager role.
+	CreateView(ctx context.Context, in *CreateViewRequest, opts ...grpc.CallOption) (*CreateViewResponse, error)
+	// DeleteView deletes one of the caller's tenant's own views. Built-in
+	// views cannot be deleted.
+	DeleteView(ctx context.Context, in *DeleteViewRequest, opts ...grpc.CallOption) (*DeleteViewResponse, error)
+	// ResolveView returns the practices a view selects, for the whole view or
+	// up to a maturity level: every practice of the required practice areas at
+	// or below the required practice group level.
+	ResolveView(ctx context.Context, in *ResolveViewRequest, opts ...grpc.CallOption) (*ResolveViewResponse, error)
 }
 
 type modelCatalogServiceClient struct {
@@ -65,18 +168,346 @@ func (c *modelCatalogServiceClient) ListModels(ctx context.Context, in *ListMode
 	return out, nil
 }
 
+func (c *modelCatalogServiceClient) GetModelVersion(ctx context.Context, in *GetModelVersionRequest, opts ...grpc.CallOption) (*GetModelVersionResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetModelVersionResponse)
+	err := c.cc.Invoke(ctx, ModelCatalogService_GetModelVersion_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *modelCatalogServiceClient) ListModelVersions(ctx context.Context, in *ListModelVersionsRequest, opts ...grpc.CallOption) (*ListModelVersionsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListModelVersionsResponse)
+	err := c.cc.Invoke(ctx, ModelCatalogService_ListModelVersions_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *modelCatalogServiceClient) ImportModelVersion(ctx context.Context, in *ImportModelVersionRequest, opts ...grpc.CallOption) (*ImportModelVersionResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ImportModelVersionResponse)
+	err := c.cc.Invoke(ctx, ModelCatalogService_ImportModelVersion_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *modelCatalogServiceClient) PublishModelVersion(ctx context.Context, in *PublishModelVersionRequest, opts ...grpc.CallOption) (*PublishModelVersionResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(PublishModelVersionResponse)
+	err := c.cc.Invoke(ctx, ModelCatalogService_PublishModelVersion_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *modelCatalogServiceClient) DeprecateModelVersion(ctx context.Context, in *DeprecateModelVersionRequest, opts ...grpc.CallOption) (*DeprecateModelVersionResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeprecateModelVersionResponse)
+	err := c.cc.Invoke(ctx, ModelCatalogService_DeprecateModelVersion_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *modelCatalogServiceClient) DeleteModelVersion(ctx context.Context, in *DeleteModelVersionRequest, opts ...grpc.CallOption) (*DeleteModelVersionResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeleteModelVersionResponse)
+	err := c.cc.Invoke(ctx, ModelCatalogService_DeleteModelVersion_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *modelCatalogServiceClient) DiffModelVersions(ctx context.Context, in *DiffModelVersionsRequest, opts ...grpc.CallOption) (*DiffModelVersionsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DiffModelVersionsResponse)
+	err := c.cc.Invoke(ctx, ModelCatalogService_DiffModelVersions_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *modelCatalogServiceClient) ExportModelVersion(ctx context.Context, in *ExportModelVersionRequest, opts ...grpc.CallOption) (*ExportModelVersionResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ExportModelVersionResponse)
+	err := c.cc.Invoke(ctx, ModelCatalogService_ExportModelVersion_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *modelCatalogServiceClient) GetCategory(ctx context.Context, in *GetCategoryRequest, opts ...grpc.CallOption) (*GetCategoryResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetCategoryResponse)
+	err := c.cc.Invoke(ctx, ModelCatalogService_GetCategory_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *modelCatalogServiceClient) ListCategories(ctx context.Context, in *ListCategoriesRequest, opts ...grpc.CallOption) (*ListCategoriesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListCategoriesResponse)
+	err := c.cc.Invoke(ctx, ModelCatalogService_ListCategories_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *modelCatalogServiceClient) GetCapabilityArea(ctx context.Context, in *GetCapabilityAreaRequest, opts ...grpc.CallOption) (*GetCapabilityAreaResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetCapabilityAreaResponse)
+	err := c.cc.Invoke(ctx, ModelCatalogService_GetCapabilityArea_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *modelCatalogServiceClient) ListCapabilityAreas(ctx context.Context, in *ListCapabilityAreasRequest, opts ...grpc.CallOption) (*ListCapabilityAreasResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListCapabilityAreasResponse)
+	err := c.cc.Invoke(ctx, ModelCatalogService_ListCapabilityAreas_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *modelCatalogServiceClient) GetDomain(ctx context.Context, in *GetDomainRequest, opts ...grpc.CallOption) (*GetDomainResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetDomainResponse)
+	err := c.cc.Invoke(ctx, ModelCatalogService_GetDomain_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *modelCatalogServiceClient) ListDomains(ctx context.Context, in *ListDomainsRequest, opts ...grpc.CallOption) (*ListDomainsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListDomainsResponse)
+	err := c.cc.Invoke(ctx, ModelCatalogService_ListDomains_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *modelCatalogServiceClient) GetPracticeArea(ctx context.Context, in *GetPracticeAreaRequest, opts ...grpc.CallOption) (*GetPracticeAreaResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetPracticeAreaResponse)
+	err := c.cc.Invoke(ctx, ModelCatalogService_GetPracticeArea_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *modelCatalogServiceClient) ListPracticeAreas(ctx context.Context, in *ListPracticeAreasRequest, opts ...grpc.CallOption) (*ListPracticeAreasResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListPracticeAreasResponse)
+	err := c.cc.Invoke(ctx, ModelCatalogService_ListPracticeAreas_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *modelCatalogServiceClient) GetPractice(ctx context.Context, in *GetPracticeRequest, opts ...grpc.CallOption) (*GetPracticeResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetPracticeResponse)
+	err := c.cc.Invoke(ctx, ModelCatalogService_GetPractice_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *modelCatalogServiceClient) ListPractices(ctx context.Context, in *ListPracticesRequest, opts ...grpc.CallOption) (*ListPracticesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListPracticesResponse)
+	err := c.cc.Invoke(ctx, ModelCatalogService_ListPractices_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *modelCatalogServiceClient) GetView(ctx context.Context, in *GetViewRequest, opts ...grpc.CallOption) (*GetViewResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetViewResponse)
+	err := c.cc.Invoke(ctx, ModelCatalogService_GetView_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *modelCatalogServiceClient) ListViews(ctx context.Context, in *ListViewsRequest, opts ...grpc.CallOption) (*ListViewsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListViewsResponse)
+	err := c.cc.Invoke(ctx, ModelCatalogService_ListViews_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *modelCatalogServiceClient) BatchGetPractices(ctx context.Context, in *BatchGetPracticesRequest, opts ...grpc.CallOption) (*BatchGetPracticesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(BatchGetPracticesResponse)
+	err := c.cc.Invoke(ctx, ModelCatalogService_BatchGetPractices_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *modelCatalogServiceClient) SearchPractices(ctx context.Context, in *SearchPracticesRequest, opts ...grpc.CallOption) (*SearchPracticesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SearchPracticesResponse)
+	err := c.cc.Invoke(ctx, ModelCatalogService_SearchPractices_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *modelCatalogServiceClient) CreateView(ctx context.Context, in *CreateViewRequest, opts ...grpc.CallOption) (*CreateViewResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreateViewResponse)
+	err := c.cc.Invoke(ctx, ModelCatalogService_CreateView_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *modelCatalogServiceClient) DeleteView(ctx context.Context, in *DeleteViewRequest, opts ...grpc.CallOption) (*DeleteViewResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeleteViewResponse)
+	err := c.cc.Invoke(ctx, ModelCatalogService_DeleteView_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *modelCatalogServiceClient) ResolveView(ctx context.Context, in *ResolveViewRequest, opts ...grpc.CallOption) (*ResolveViewResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ResolveViewResponse)
+	err := c.cc.Invoke(ctx, ModelCatalogService_ResolveView_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ModelCatalogServiceServer is the server API for ModelCatalogService service.
 // All implementations must embed UnimplementedModelCatalogServiceServer
 // for forward compatibility.
 //
 // ModelCatalogService serves the maturity models the platform knows: their
-// versions, practice areas, practices and views.
+// versions and, within a version, categories, capability areas, domains,
+// practice areas, practices and views. Shared content (the embedded sample
+// model) is readable by every tenant; what a tenant imports or defines is
+// visible to that tenant alone. Writes need the admin or content-manager
+// role.
 type ModelCatalogServiceServer interface {
 	// GetModel returns one model by resource name.
 	GetModel(context.Context, *GetModelRequest) (*GetModelResponse, error)
 	// ListModels lists the models the caller can read: the shared models and
 	// the caller's own tenant's models, ordered by resource name.
 	ListModels(context.Context, *ListModelsRequest) (*ListModelsResponse, error)
+	// GetModelVersion returns one version the caller can read.
+	GetModelVersion(context.Context, *GetModelVersionRequest) (*GetModelVersionResponse, error)
+	// ListModelVersions lists a model's versions the caller can read: the
+	// shared ones and the caller's own, ordered by version id.
+	ListModelVersions(context.Context, *ListModelVersionsRequest) (*ListModelVersionsResponse, error)
+	// ImportModelVersion creates a DRAFT version of a model from a bundle.
+	// Every problem in the bundle is reported at once as a field violation
+	// with its path; nothing is written unless the whole bundle is valid. With
+	// validate_only, nothing is written either way. Importing into a model the
+	// caller's tenant cannot read creates that model for the tenant. Needs
+	// the admin or content-manager role.
+	ImportModelVersion(context.Context, *ImportModelVersionRequest) (*ImportModelVersionResponse, error)
+	// PublishModelVersion freezes a DRAFT version: it computes the content
+	// digest and counts and makes the version immutable.
+	PublishModelVersion(context.Context, *PublishModelVersionRequest) (*PublishModelVersionResponse, error)
+	// DeprecateModelVersion marks a PUBLISHED version as superseded. It stays
+	// readable.
+	DeprecateModelVersion(context.Context, *DeprecateModelVersionRequest) (*DeprecateModelVersionResponse, error)
+	// DeleteModelVersion deletes one of the caller's DRAFT versions and its
+	// content. Published versions cannot be deleted.
+	DeleteModelVersion(context.Context, *DeleteModelVersionRequest) (*DeleteModelVersionResponse, error)
+	// DiffModelVersions compares two versions the caller can read: practice
+	// areas, practices and AI context additions added, removed and changed.
+	DiffModelVersions(context.Context, *DiffModelVersionsRequest) (*DiffModelVersionsResponse, error)
+	// ExportModelVersion writes a version as a bundle (JSON or YAML) or as an
+	// OSCAL catalog (JSON). Over REST the document itself is the response
+	// body, with its content type.
+	ExportModelVersion(context.Context, *ExportModelVersionRequest) (*ExportModelVersionResponse, error)
+	// GetCategory returns one category.
+	GetCategory(context.Context, *GetCategoryRequest) (*GetCategoryResponse, error)
+	// ListCategories lists a version's categories in id order.
+	ListCategories(context.Context, *ListCategoriesRequest) (*ListCategoriesResponse, error)
+	// GetCapabilityArea returns one capability area.
+	GetCapabilityArea(context.Context, *GetCapabilityAreaRequest) (*GetCapabilityAreaResponse, error)
+	// ListCapabilityAreas lists a version's capability areas in id order.
+	ListCapabilityAreas(context.Context, *ListCapabilityAreasRequest) (*ListCapabilityAreasResponse, error)
+	// GetDomain returns one domain.
+	GetDomain(context.Context, *GetDomainRequest) (*GetDomainResponse, error)
+	// ListDomains lists a version's domains in id order, Core included.
+	ListDomains(context.Context, *ListDomainsRequest) (*ListDomainsResponse, error)
+	// GetPracticeArea returns one practice area; aliases (RISK for RSK) resolve.
+	GetPracticeArea(context.Context, *GetPracticeAreaRequest) (*GetPracticeAreaResponse, error)
+	// ListPracticeAreas lists a version's practice areas in acronym order,
+	// optionally filtered.
+	ListPracticeAreas(context.Context, *ListPracticeAreasRequest) (*ListPracticeAreasResponse, error)
+	// GetPractice returns one practice; aliases resolve (RISK-3.1 and
+	// practiceAreas/-/practices/RSK-3.1 both give RSK-3.1).
+	GetPractice(context.Context, *GetPracticeRequest) (*GetPracticeResponse, error)
+	// ListPractices lists practices in practice id order, optionally filtered.
+	// The parent is a practice area, or `practiceAreas/-` for all of them.
+	ListPractices(context.Context, *ListPracticesRequest) (*ListPracticesResponse, error)
+	// GetView returns one view.
+	GetView(context.Context, *GetViewRequest) (*GetViewResponse, error)
+	// ListViews lists a version's built-in views and the caller's own,
+	// in id order.
+	ListViews(context.Context, *ListViewsRequest) (*ListViewsResponse, error)
+	// BatchGetPractices returns several practices of one version at once, in
+	// the order asked. Any unknown practice fails the whole call with
+	// NOT_FOUND naming it.
+	BatchGetPractices(context.Context, *BatchGetPracticesRequest) (*BatchGetPracticesResponse, error)
+	// SearchPractices ranks a version's practices against a free-text query
+	// over their statements, explanations and AI context additions (BM25 over
+	// an index built once per version).
+	SearchPractices(context.Context, *SearchPracticesRequest) (*SearchPracticesResponse, error)
+	// CreateView adds one of the caller's tenant's own views to a version.
+	// Needs the admin or content-manager role.
+	CreateView(context.Context, *CreateViewRequest) (*CreateViewResponse, error)
+	// DeleteView deletes one of the caller's tenant's own views. Built-in
+	// views cannot be deleted.
+	DeleteView(context.Context, *DeleteViewRequest) (*DeleteViewResponse, error)
+	// ResolveView returns the practices a view selects, for the whole view or
+	// up to a maturity level: every practice of the required practice areas at
+	// or below the required practice group level.
+	ResolveView(context.Context, *ResolveViewRequest) (*ResolveViewResponse, error)
 	mustEmbedUnimplementedModelCatalogServiceServer()
 }
 
@@ -92,6 +523,81 @@ func (UnimplementedModelCatalogServiceServer) GetModel(context.Context, *GetMode
 }
 func (UnimplementedModelCatalogServiceServer) ListModels(context.Context, *ListModelsRequest) (*ListModelsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListModels not implemented")
+}
+func (UnimplementedModelCatalogServiceServer) GetModelVersion(context.Context, *GetModelVersionRequest) (*GetModelVersionResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetModelVersion not implemented")
+}
+func (UnimplementedModelCatalogServiceServer) ListModelVersions(context.Context, *ListModelVersionsRequest) (*ListModelVersionsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListModelVersions not implemented")
+}
+func (UnimplementedModelCatalogServiceServer) ImportModelVersion(context.Context, *ImportModelVersionRequest) (*ImportModelVersionResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ImportModelVersion not implemented")
+}
+func (UnimplementedModelCatalogServiceServer) PublishModelVersion(context.Context, *PublishModelVersionRequest) (*PublishModelVersionResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method PublishModelVersion not implemented")
+}
+func (UnimplementedModelCatalogServiceServer) DeprecateModelVersion(context.Context, *DeprecateModelVersionRequest) (*DeprecateModelVersionResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeprecateModelVersion not implemented")
+}
+func (UnimplementedModelCatalogServiceServer) DeleteModelVersion(context.Context, *DeleteModelVersionRequest) (*DeleteModelVersionResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeleteModelVersion not implemented")
+}
+func (UnimplementedModelCatalogServiceServer) DiffModelVersions(context.Context, *DiffModelVersionsRequest) (*DiffModelVersionsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DiffModelVersions not implemented")
+}
+func (UnimplementedModelCatalogServiceServer) ExportModelVersion(context.Context, *ExportModelVersionRequest) (*ExportModelVersionResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ExportModelVersion not implemented")
+}
+func (UnimplementedModelCatalogServiceServer) GetCategory(context.Context, *GetCategoryRequest) (*GetCategoryResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetCategory not implemented")
+}
+func (UnimplementedModelCatalogServiceServer) ListCategories(context.Context, *ListCategoriesRequest) (*ListCategoriesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListCategories not implemented")
+}
+func (UnimplementedModelCatalogServiceServer) GetCapabilityArea(context.Context, *GetCapabilityAreaRequest) (*GetCapabilityAreaResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetCapabilityArea not implemented")
+}
+func (UnimplementedModelCatalogServiceServer) ListCapabilityAreas(context.Context, *ListCapabilityAreasRequest) (*ListCapabilityAreasResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListCapabilityAreas not implemented")
+}
+func (UnimplementedModelCatalogServiceServer) GetDomain(context.Context, *GetDomainRequest) (*GetDomainResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetDomain not implemented")
+}
+func (UnimplementedModelCatalogServiceServer) ListDomains(context.Context, *ListDomainsRequest) (*ListDomainsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListDomains not implemented")
+}
+func (UnimplementedModelCatalogServiceServer) GetPracticeArea(context.Context, *GetPracticeAreaRequest) (*GetPracticeAreaResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetPracticeArea not implemented")
+}
+func (UnimplementedModelCatalogServiceServer) ListPracticeAreas(context.Context, *ListPracticeAreasRequest) (*ListPracticeAreasResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListPracticeAreas not implemented")
+}
+func (UnimplementedModelCatalogServiceServer) GetPractice(context.Context, *GetPracticeRequest) (*GetPracticeResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetPractice not implemented")
+}
+func (UnimplementedModelCatalogServiceServer) ListPractices(context.Context, *ListPracticesRequest) (*ListPracticesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListPractices not implemented")
+}
+func (UnimplementedModelCatalogServiceServer) GetView(context.Context, *GetViewRequest) (*GetViewResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetView not implemented")
+}
+func (UnimplementedModelCatalogServiceServer) ListViews(context.Context, *ListViewsRequest) (*ListViewsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListViews not implemented")
+}
+func (UnimplementedModelCatalogServiceServer) BatchGetPractices(context.Context, *BatchGetPracticesRequest) (*BatchGetPracticesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method BatchGetPractices not implemented")
+}
+func (UnimplementedModelCatalogServiceServer) SearchPractices(context.Context, *SearchPracticesRequest) (*SearchPracticesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method SearchPractices not implemented")
+}
+func (UnimplementedModelCatalogServiceServer) CreateView(context.Context, *CreateViewRequest) (*CreateViewResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateView not implemented")
+}
+func (UnimplementedModelCatalogServiceServer) DeleteView(context.Context, *DeleteViewRequest) (*DeleteViewResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeleteView not implemented")
+}
+func (UnimplementedModelCatalogServiceServer) ResolveView(context.Context, *ResolveViewRequest) (*ResolveViewResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ResolveView not implemented")
 }
 func (UnimplementedModelCatalogServiceServer) mustEmbedUnimplementedModelCatalogServiceServer() {}
 func (UnimplementedModelCatalogServiceServer) testEmbeddedByValue()                             {}
@@ -150,6 +656,456 @@ func _ModelCatalogService_ListModels_Handler(srv interface{}, ctx context.Contex
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ModelCatalogService_GetModelVersion_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetModelVersionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ModelCatalogServiceServer).GetModelVersion(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ModelCatalogService_GetModelVersion_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ModelCatalogServiceServer).GetModelVersion(ctx, req.(*GetModelVersionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ModelCatalogService_ListModelVersions_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListModelVersionsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ModelCatalogServiceServer).ListModelVersions(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ModelCatalogService_ListModelVersions_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ModelCatalogServiceServer).ListModelVersions(ctx, req.(*ListModelVersionsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ModelCatalogService_ImportModelVersion_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ImportModelVersionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ModelCatalogServiceServer).ImportModelVersion(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ModelCatalogService_ImportModelVersion_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ModelCatalogServiceServer).ImportModelVersion(ctx, req.(*ImportModelVersionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ModelCatalogService_PublishModelVersion_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(PublishModelVersionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ModelCatalogServiceServer).PublishModelVersion(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ModelCatalogService_PublishModelVersion_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ModelCatalogServiceServer).PublishModelVersion(ctx, req.(*PublishModelVersionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ModelCatalogService_DeprecateModelVersion_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeprecateModelVersionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ModelCatalogServiceServer).DeprecateModelVersion(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ModelCatalogService_DeprecateModelVersion_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ModelCatalogServiceServer).DeprecateModelVersion(ctx, req.(*DeprecateModelVersionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ModelCatalogService_DeleteModelVersion_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteModelVersionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ModelCatalogServiceServer).DeleteModelVersion(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ModelCatalogService_DeleteModelVersion_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ModelCatalogServiceServer).DeleteModelVersion(ctx, req.(*DeleteModelVersionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ModelCatalogService_DiffModelVersions_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DiffModelVersionsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ModelCatalogServiceServer).DiffModelVersions(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ModelCatalogService_DiffModelVersions_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ModelCatalogServiceServer).DiffModelVersions(ctx, req.(*DiffModelVersionsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ModelCatalogService_ExportModelVersion_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ExportModelVersionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ModelCatalogServiceServer).ExportModelVersion(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ModelCatalogService_ExportModelVersion_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ModelCatalogServiceServer).ExportModelVersion(ctx, req.(*ExportModelVersionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ModelCatalogService_GetCategory_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetCategoryRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ModelCatalogServiceServer).GetCategory(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ModelCatalogService_GetCategory_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ModelCatalogServiceServer).GetCategory(ctx, req.(*GetCategoryRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ModelCatalogService_ListCategories_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListCategoriesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ModelCatalogServiceServer).ListCategories(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ModelCatalogService_ListCategories_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ModelCatalogServiceServer).ListCategories(ctx, req.(*ListCategoriesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ModelCatalogService_GetCapabilityArea_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetCapabilityAreaRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ModelCatalogServiceServer).GetCapabilityArea(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ModelCatalogService_GetCapabilityArea_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ModelCatalogServiceServer).GetCapabilityArea(ctx, req.(*GetCapabilityAreaRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ModelCatalogService_ListCapabilityAreas_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListCapabilityAreasRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ModelCatalogServiceServer).ListCapabilityAreas(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ModelCatalogService_ListCapabilityAreas_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ModelCatalogServiceServer).ListCapabilityAreas(ctx, req.(*ListCapabilityAreasRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ModelCatalogService_GetDomain_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetDomainRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ModelCatalogServiceServer).GetDomain(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ModelCatalogService_GetDomain_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ModelCatalogServiceServer).GetDomain(ctx, req.(*GetDomainRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ModelCatalogService_ListDomains_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListDomainsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ModelCatalogServiceServer).ListDomains(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ModelCatalogService_ListDomains_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ModelCatalogServiceServer).ListDomains(ctx, req.(*ListDomainsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ModelCatalogService_GetPracticeArea_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetPracticeAreaRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ModelCatalogServiceServer).GetPracticeArea(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ModelCatalogService_GetPracticeArea_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ModelCatalogServiceServer).GetPracticeArea(ctx, req.(*GetPracticeAreaRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ModelCatalogService_ListPracticeAreas_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListPracticeAreasRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ModelCatalogServiceServer).ListPracticeAreas(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ModelCatalogService_ListPracticeAreas_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ModelCatalogServiceServer).ListPracticeAreas(ctx, req.(*ListPracticeAreasRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ModelCatalogService_GetPractice_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetPracticeRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ModelCatalogServiceServer).GetPractice(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ModelCatalogService_GetPractice_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ModelCatalogServiceServer).GetPractice(ctx, req.(*GetPracticeRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ModelCatalogService_ListPractices_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListPracticesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ModelCatalogServiceServer).ListPractices(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ModelCatalogService_ListPractices_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ModelCatalogServiceServer).ListPractices(ctx, req.(*ListPracticesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ModelCatalogService_GetView_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetViewRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ModelCatalogServiceServer).GetView(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ModelCatalogService_GetView_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ModelCatalogServiceServer).GetView(ctx, req.(*GetViewRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ModelCatalogService_ListViews_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListViewsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ModelCatalogServiceServer).ListViews(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ModelCatalogService_ListViews_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ModelCatalogServiceServer).ListViews(ctx, req.(*ListViewsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ModelCatalogService_BatchGetPractices_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(BatchGetPracticesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ModelCatalogServiceServer).BatchGetPractices(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ModelCatalogService_BatchGetPractices_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ModelCatalogServiceServer).BatchGetPractices(ctx, req.(*BatchGetPracticesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ModelCatalogService_SearchPractices_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SearchPracticesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ModelCatalogServiceServer).SearchPractices(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ModelCatalogService_SearchPractices_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ModelCatalogServiceServer).SearchPractices(ctx, req.(*SearchPracticesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ModelCatalogService_CreateView_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateViewRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ModelCatalogServiceServer).CreateView(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ModelCatalogService_CreateView_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ModelCatalogServiceServer).CreateView(ctx, req.(*CreateViewRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ModelCatalogService_DeleteView_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteViewRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ModelCatalogServiceServer).DeleteView(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ModelCatalogService_DeleteView_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ModelCatalogServiceServer).DeleteView(ctx, req.(*DeleteViewRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ModelCatalogService_ResolveView_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ResolveViewRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ModelCatalogServiceServer).ResolveView(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ModelCatalogService_ResolveView_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ModelCatalogServiceServer).ResolveView(ctx, req.(*ResolveViewRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // ModelCatalogService_ServiceDesc is the grpc.ServiceDesc for ModelCatalogService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -164,6 +1120,106 @@ var ModelCatalogService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListModels",
 			Handler:    _ModelCatalogService_ListModels_Handler,
+		},
+		{
+			MethodName: "GetModelVersion",
+			Handler:    _ModelCatalogService_GetModelVersion_Handler,
+		},
+		{
+			MethodName: "ListModelVersions",
+			Handler:    _ModelCatalogService_ListModelVersions_Handler,
+		},
+		{
+			MethodName: "ImportModelVersion",
+			Handler:    _ModelCatalogService_ImportModelVersion_Handler,
+		},
+		{
+			MethodName: "PublishModelVersion",
+			Handler:    _ModelCatalogService_PublishModelVersion_Handler,
+		},
+		{
+			MethodName: "DeprecateModelVersion",
+			Handler:    _ModelCatalogService_DeprecateModelVersion_Handler,
+		},
+		{
+			MethodName: "DeleteModelVersion",
+			Handler:    _ModelCatalogService_DeleteModelVersion_Handler,
+		},
+		{
+			MethodName: "DiffModelVersions",
+			Handler:    _ModelCatalogService_DiffModelVersions_Handler,
+		},
+		{
+			MethodName: "ExportModelVersion",
+			Handler:    _ModelCatalogService_ExportModelVersion_Handler,
+		},
+		{
+			MethodName: "GetCategory",
+			Handler:    _ModelCatalogService_GetCategory_Handler,
+		},
+		{
+			MethodName: "ListCategories",
+			Handler:    _ModelCatalogService_ListCategories_Handler,
+		},
+		{
+			MethodName: "GetCapabilityArea",
+			Handler:    _ModelCatalogService_GetCapabilityArea_Handler,
+		},
+		{
+			MethodName: "ListCapabilityAreas",
+			Handler:    _ModelCatalogService_ListCapabilityAreas_Handler,
+		},
+		{
+			MethodName: "GetDomain",
+			Handler:    _ModelCatalogService_GetDomain_Handler,
+		},
+		{
+			MethodName: "ListDomains",
+			Handler:    _ModelCatalogService_ListDomains_Handler,
+		},
+		{
+			MethodName: "GetPracticeArea",
+			Handler:    _ModelCatalogService_GetPracticeArea_Handler,
+		},
+		{
+			MethodName: "ListPracticeAreas",
+			Handler:    _ModelCatalogService_ListPracticeAreas_Handler,
+		},
+		{
+			MethodName: "GetPractice",
+			Handler:    _ModelCatalogService_GetPractice_Handler,
+		},
+		{
+			MethodName: "ListPractices",
+			Handler:    _ModelCatalogService_ListPractices_Handler,
+		},
+		{
+			MethodName: "GetView",
+			Handler:    _ModelCatalogService_GetView_Handler,
+		},
+		{
+			MethodName: "ListViews",
+			Handler:    _ModelCatalogService_ListViews_Handler,
+		},
+		{
+			MethodName: "BatchGetPractices",
+			Handler:    _ModelCatalogService_BatchGetPractices_Handler,
+		},
+		{
+			MethodName: "SearchPractices",
+			Handler:    _ModelCatalogService_SearchPractices_Handler,
+		},
+		{
+			MethodName: "CreateView",
+			Handler:    _ModelCatalogService_CreateView_Handler,
+		},
+		{
+			MethodName: "DeleteView",
+			Handler:    _ModelCatalogService_DeleteView_Handler,
+		},
+		{
+			MethodName: "ResolveView",
+			Handler:    _ModelCatalogService_ResolveView_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -66,3 +66,35 @@ func TestCanTransition(t *testing.T) {
 		t.Error("CONDUCTING is not read-only")
 	}
 }
+
+func TestAccepts(t *testing.T) {
+	tests := []struct {
+		state    State
+		activity string
+		ok       bool
+	}{
+		{StateDraft, "edit the scope", true},
+		{StatePlanned, "edit the scope", false},
+		{StateConducting, "characterize practices", true},
+		{StatePlanned, "characterize practices", false},
+		{StateRated, "characterize practices", false},
+		{StateConducting, "change instances", true},
+		{StateRated, "change instances", false},
+		{StateRated, "change findings", true},
+		{StateReported, "change findings", false},
+		{StateReported, "change the team", false},
+		{StateCancelled, "change evidence", false},
+		{StateConducting, "no such activity", false},
+	}
+	for _, tt := range tests {
+		if err := Accepts(tt.state, tt.activity); (err == nil) != tt.ok {
+			t.Errorf("Accepts(%s, %q) = %v, want ok=%v", tt.state, tt.activity, err, tt.ok)
+		}
+	}
+	if err := Transition(StateDraft, StateRated); err == nil {
+		t.Error("DRAFT to RATED allowed")
+	}
+	if err := Transition(StateConducting, StateCancelled); err != nil {
+		t.Error(err)
+	}
+}

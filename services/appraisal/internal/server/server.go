@@ -30,25 +30,56 @@ var creatorRoles = []string{auth.RoleLeadAppraiser, auth.RoleAppraiser}
 // Server implements aim.appraisal.v1.AppraisalService.
 type Server struct {
 	appraisalv1.UnimplementedAppraisalServiceServer
-	store *store.Store
-	now   func() time.Time
+	store   *store.Store
+	catalog Catalog
+	hub     *hub
+	now     func() time.Time
 }
 
 var _ appraisalv1.AppraisalServiceServer = (*Server)(nil)
 
-// New returns a server over st.
-func New(st *store.Store) *Server { return &Server{store: st, now: time.Now} }
-
-// caller returns the identity after checking it holds one of roles.
-func caller(ctx context.Context, roles ...string) (auth.Identity, error) {
-	if err := auth.Require(ctx, roles...); err != nil {
-		return auth.Identity{}, err
-	}
-	id, _ := auth.FromContext(ctx)
-	return id, nil
+// New returns a server over st that reads the model catalog through cat.
+func New(st *store.Store, cat Catalog) *Server {
+	return &Server{store: st, catalog: cat, hub: newHub(), now: time.Now}
 }
 
-// CreateAppraisal creates a DRAFT appraisal owned by the caller's tenant.
+// Close ends every watch stream.
+func (s *Server) Close() { s.hub.close() }
+
+// update runs fn on one appraisal of the caller's tenant and publishes the
+// events it emitted to watchers once they are committed.
+func (s *Server) update(who auth.Identity, id string, fn func(*store.Tx) error) error {
+	events, err := s.store.Update(who.Tenant, id, who.Subject, fn)
+	if err != nil {
+		return err
+	}
+	s.hub.publish(who.Tenant, id, events)
+	return nil
+}
+
+// appraisalID returns the id of an appraisals/{id} name or of any name
+// below it.
+func appraisalID(name string) string {
+	id, _ := appraisal.ParseName(prefixOf(name, 2))
+	return id
+}
+
+// prefixOf returns the first n segments of a resource name.
+func prefixOf(name string, n int) string {
+	seen := 0
+	for i := range len(name) {
+		if name[i] == '/' {
+			seen++
+			if seen == n {
+				return name[:i]
+			}
+		}
+	}
+	return name
+}
+
+// CreateAppraisal creates a DRAFT appraisal owned by the caller's tenant,
+// with the caller on its team.
 func (s *Server) CreateAppraisal(ctx context.Context, req *appraisalv1.CreateAppraisalRequest) (*appraisalv1.CreateAppraisalResponse, error) {
 	who, err := caller(ctx, creatorRoles...)
 	if err != nil {
@@ -67,25 +98,39 @@ func (s *Server) CreateAppraisal(ctx context.Context, req *appraisalv1.CreateApp
 	a.State = appraisalv1.Appraisal_STATE_DRAFT
 	a.CreateTime, a.UpdateTime = now, now
 	a.Etag = pstore.ETag(a)
-	stored, replayed, err := s.store.Create(who.Tenant, id, req.GetRequestId(), fingerprint(req), a)
+	role := appraisalv1.TeamMember_ROLE_TEAM_MEMBER
+	if who.HasAnyRole(auth.RoleLeadAppraiser) {
+		role = appraisalv1.TeamMember_ROLE_LEAD_APPRAISER
+	}
+	creator := &appraisalv1.TeamMember{
+		Name: a.GetName() + "/teamMembers/" + memberID(who.Subject), Subject: who.Subject,
+		DisplayName: who.Subject, Role: role, CreateTime: now,
+	}
+	creator.Etag = pstore.ETag(creator)
+	stored, replayed, events, err := s.store.Create(who.Tenant, id, who.Subject, req.GetRequestId(), fingerprint(req), a, creator)
 	if err != nil {
 		return nil, err
 	}
+	s.hub.publish(who.Tenant, id, events)
 	if !replayed {
 		server.SetHTTPStatus(ctx, http.StatusCreated)
 	}
 	return &appraisalv1.CreateAppraisalResponse{Appraisal: stored}, nil
 }
 
-// createInput returns the fields of a create request's appraisal that the
-// client may set; output-only fields are dropped.
+// createInput returns the fields of an appraisal a client may set; output
+// only fields are dropped.
 func createInput(req *appraisalv1.CreateAppraisalRequest) *appraisalv1.Appraisal {
 	in := req.GetAppraisal()
 	return &appraisalv1.Appraisal{
-		DisplayName:        in.GetDisplayName(),
-		Type:               in.GetType(),
-		OrganizationalUnit: in.GetOrganizationalUnit(),
-		ModelVersion:       in.GetModelVersion(),
+		DisplayName:         in.GetDisplayName(),
+		Type:                in.GetType(),
+		OrganizationalUnit:  in.GetOrganizationalUnit(),
+		View:                in.GetView(),
+		TargetMaturityLevel: in.GetTargetMaturityLevel(),
+		CapabilityProfile:   in.GetCapabilityProfile(),
+		AiUsageScenarios:    in.GetAiUsageScenarios(),
+		PreviousAppraisal:   in.GetPreviousAppraisal(),
 	}
 }
 
@@ -99,20 +144,24 @@ func fingerprint(req *appraisalv1.CreateAppraisalRequest) []byte {
 	return sum[:]
 }
 
-// GetAppraisal returns one of the caller's tenant's appraisals.
+// GetAppraisal returns an appraisal the caller can read.
 func (s *Server) GetAppraisal(ctx context.Context, req *appraisalv1.GetAppraisalRequest) (*appraisalv1.GetAppraisalResponse, error) {
 	who, err := caller(ctx, auth.KnownRoles()...)
 	if err != nil {
 		return nil, err
 	}
-	a, err := s.store.Get(who.Tenant, req.GetName())
+	var a *appraisalv1.Appraisal
+	err = s.store.View(who.Tenant, appraisalID(req.GetName()), func(t *store.Tx) error {
+		a, err = mustRead(t, who)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
 	return &appraisalv1.GetAppraisalResponse{Appraisal: a}, nil
 }
 
-// ListAppraisals lists the caller's tenant's appraisals by name.
+// ListAppraisals lists the appraisals the caller can read, by name.
 func (s *Server) ListAppraisals(ctx context.Context, req *appraisalv1.ListAppraisalsRequest) (*appraisalv1.ListAppraisalsResponse, error) {
 	who, err := caller(ctx, auth.KnownRoles()...)
 	if err != nil {
@@ -122,12 +171,19 @@ func (s *Server) ListAppraisals(ctx context.Context, req *appraisalv1.ListApprai
 	if err != nil {
 		return nil, err
 	}
-	query := "ListAppraisals|tenant=" + who.Tenant
+	query := "ListAppraisals|tenant=" + who.Tenant + "|subject=" + who.Subject
 	after, err := s.store.DB().DecodePageToken(req.GetPageToken(), query)
 	if err != nil {
 		return nil, err
 	}
-	list, last, more, err := s.store.List(who.Tenant, after, size)
+	var keep func(string, *appraisalv1.Appraisal, *store.Tx) bool
+	if !isAdmin(who) {
+		keep = func(_ string, _ *appraisalv1.Appraisal, t *store.Tx) bool {
+			ok, _ := canRead(t, who)
+			return ok
+		}
+	}
+	list, last, more, err := s.store.ListAppraisals(who.Tenant, after, size, keep)
 	if err != nil {
 		return nil, err
 	}
@@ -136,4 +192,75 @@ func (s *Server) ListAppraisals(ctx context.Context, req *appraisalv1.ListApprai
 		resp.NextPageToken = s.store.DB().EncodePageToken(last, query)
 	}
 	return resp, nil
+}
+
+// UpdateAppraisal changes what a DRAFT appraisal is about.
+func (s *Server) UpdateAppraisal(ctx context.Context, req *appraisalv1.UpdateAppraisalRequest) (*appraisalv1.UpdateAppraisalResponse, error) {
+	who, err := caller(ctx, auth.KnownRoles()...)
+	if err != nil {
+		return nil, err
+	}
+	in := req.GetAppraisal()
+	if in == nil {
+		return nil, errs.InvalidArgument(errs.Violation("appraisal", "is required"))
+	}
+	paths, err := maskPaths(req.GetUpdateMask().GetPaths(), appraisalFields)
+	if err != nil {
+		return nil, err
+	}
+	var out *appraisalv1.Appraisal
+	err = s.update(who, appraisalID(in.GetName()), func(t *store.Tx) error {
+		a, err := mustLead(t, who, true)
+		if err != nil {
+			return err
+		}
+		if err := checkEtag(a.GetEtag(), req.GetEtag(), a.GetName()); err != nil {
+			return err
+		}
+		if err := appraisal.Accepts(appraisal.State(a.GetState()), "edit the scope"); err != nil {
+			return err
+		}
+		before := proto.CloneOf(a)
+		for _, p := range paths {
+			appraisalFields[p](a, in)
+		}
+		return s.putAppraisal(t, "appraisal.updated", before, a, &out)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &appraisalv1.UpdateAppraisalResponse{Appraisal: out}, nil
+}
+
+// appraisalFields are the fields UpdateAppraisal may change, by mask path.
+var appraisalFields = map[string]func(dst, src *appraisalv1.Appraisal){
+	"display_name":          func(d, s *appraisalv1.Appraisal) { d.DisplayName = s.GetDisplayName() },
+	"type":                  func(d, s *appraisalv1.Appraisal) { d.Type = s.GetType() },
+	"organizational_unit":   func(d, s *appraisalv1.Appraisal) { d.OrganizationalUnit = s.GetOrganizationalUnit() },
+	"view":                  func(d, s *appraisalv1.Appraisal) { d.View = s.GetView() },
+	"target_maturity_level": func(d, s *appraisalv1.Appraisal) { d.TargetMaturityLevel = s.GetTargetMaturityLevel() },
+	"capability_profile":    func(d, s *appraisalv1.Appraisal) { d.CapabilityProfile = s.GetCapabilityProfile() },
+	"ai_usage_scenarios":    func(d, s *appraisalv1.Appraisal) { d.AiUsageScenarios = s.GetAiUsageScenarios() },
+	"previous_appraisal":    func(d, s *appraisalv1.Appraisal) { d.PreviousAppraisal = s.GetPreviousAppraisal() },
+}
+
+// putAppraisal stamps, stores and audits a changed appraisal.
+func (s *Server) putAppraisal(t *store.Tx, event string, before, a *appraisalv1.Appraisal, out **appraisalv1.Appraisal) error {
+	a.UpdateTime = timestamppb.New(t.Now())
+	a.Etag = ""
+	a.Etag = pstore.ETag(a)
+	if err := t.PutAppraisal(a); err != nil {
+		return err
+	}
+	*out = a
+	return t.Emit(event, a.GetName(), before, a)
+}
+
+// checkEtag answers ABORTED when the client sent an etag that is no longer
+// current.
+func checkEtag(current, sent, name string) error {
+	if sent != "" && sent != current {
+		return errs.New(errs.Aborted, "ETAG_MISMATCH", "%s changed since etag %q was read; read it again", name, sent)
+	}
+	return nil
 }

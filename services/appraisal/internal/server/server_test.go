@@ -56,7 +56,7 @@ func start(t *testing.T) *fixture {
 		}
 	})
 	env := servertest.Start(t, func(s *server.Server) {
-		s.Register(&appraisalv1.AppraisalService_ServiceDesc, aserver.New(st))
+		s.Register(&appraisalv1.AppraisalService_ServiceDesc, aserver.New(st, nil))
 		s.SetServing(serviceName)
 	})
 	t.Cleanup(func() {
@@ -236,7 +236,8 @@ func TestCreateAppraisal(t *testing.T) {
 	f := start(t)
 	before := time.Now()
 	in := validAppraisal()
-	in.ModelVersion = "models/cmmi-aim/versions/1"
+	in.View = "models/cmmi-aim/versions/3.0-sample/views/aim"
+	in.ModelVersion = "models/ignored/versions/1" // output only: pinned when planned
 
 	t.Run("with id", func(t *testing.T) {
 		a := f.create(t, f.lead(t, tenantA), &appraisalv1.CreateAppraisalRequest{Appraisal: in, AppraisalId: "payments-2026"})
@@ -245,7 +246,7 @@ func TestCreateAppraisal(t *testing.T) {
 		}
 		checkCreated(t, a, before)
 		if a.GetDisplayName() != in.GetDisplayName() || a.GetType() != in.GetType() ||
-			a.GetOrganizationalUnit() != in.GetOrganizationalUnit() || a.GetModelVersion() != in.GetModelVersion() {
+			a.GetOrganizationalUnit() != in.GetOrganizationalUnit() || a.GetView() != in.GetView() || a.GetModelVersion() != "" {
 			t.Fatalf("created %v from %v", a, in)
 		}
 		got, err := f.client.GetAppraisal(f.env.As(t, tenantA, auth.RoleViewer), &appraisalv1.GetAppraisalRequest{Name: a.GetName()})

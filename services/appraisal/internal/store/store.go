@@ -1,23 +1,52 @@
 package store
 
 import (
+	"encoding/binary"
+	"strconv"
+	"strings"
+	"time"
+
 	"go.etcd.io/bbolt"
+	"google.golang.org/protobuf/proto"
 
 	appraisalv1 "github.com/aim-platform/aim/gen/aim/appraisal/v1"
 	"github.com/aim-platform/aim/platform/errs"
 	pstore "github.com/aim-platform/aim/platform/store"
 	"github.com/aim-platform/aim/services/appraisal/internal/appraisal"
+	"github.com/aim-platform/aim/services/appraisal/internal/audit"
 )
 
-// Collections of the appraisal store.
+// Collections of the appraisal store, under each tenant:
+//
+//	appraisals  {id}     Appraisal
+//	content     {id}/    one bucket per appraisal, holding one bucket per Kind
+//	settings    "settings" Settings
 const (
 	collAppraisals = "appraisals"
+	collContent    = "content"
+	collSettings   = "settings"
 )
 
-// Method names recorded with request ids (AIP-155).
+// Kind names a bucket inside an appraisal's content.
+type Kind string
+
+// The kinds of an appraisal's content.
 const (
-	methodCreateAppraisal = "CreateAppraisal"
+	KindMembers    Kind = "members"   // {id} TeamMember
+	KindInstances  Kind = "instances" // {id} Instance
+	KindEvidence   Kind = "evidence"  // {id} Evidence
+	KindChars      Kind = "chars"     // {instance}/{practice} Characterization
+	KindFindings   Kind = "findings"  // {id} Finding
+	KindDecisions  Kind = "decisions" // {key} TeamDecision
+	KindEvents     Kind = "events"    // {sequence, 8 bytes big-endian} AuditEvent
+	KindScope      Kind = "scope"     // {practice id} modelv1.Practice
+	KindScopeAreas Kind = "areas"     // {acronym} modelv1.PracticeArea
+	KindScopeView  Kind = "view"      // "view" modelv1.View
+	KindRatings    Kind = "ratings"   // "final" Ratings
+	methodCreate        = "CreateAppraisal"
 )
+
+var allKinds = []Kind{KindMembers, KindInstances, KindEvidence, KindChars, KindFindings, KindDecisions, KindEvents, KindScope, KindScopeAreas, KindScopeView, KindRatings}
 
 // Schema is the appraisal store's schema.
 var Schema = pstore.Schema{
@@ -31,7 +60,8 @@ var Schema = pstore.Schema{
 
 // Store is the appraisal service's storage.
 type Store struct {
-	db *pstore.DB
+	db  *pstore.DB
+	now func() time.Time
 }
 
 // Open opens (or creates) the store at cfg.Path.
@@ -40,7 +70,7 @@ func Open(cfg pstore.Config) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Store{db: db}, nil
+	return &Store{db: db, now: time.Now}, nil
 }
 
 // DB returns the underlying database, for backups and page tokens.
@@ -49,90 +79,367 @@ func (s *Store) DB() *pstore.DB { return s.db }
 // Close closes the store.
 func (s *Store) Close() error { return s.db.Close() }
 
-// Create stores a new appraisal for the tenant. When requestID is set and a
-// create with that id and the same fingerprint already ran, it returns the
-// appraisal that call made instead (replayed is true).
-func (s *Store) Create(tenant, id, requestID string, fingerprint []byte, a *appraisalv1.Appraisal) (stored *appraisalv1.Appraisal, replayed bool, err error) {
-	err = s.db.Update(func(tx *bbolt.Tx) error {
-		stored, replayed = nil, false
-		if requestID != "" {
-			name, found, err := pstore.LookupRequest(tx, tenant, methodCreateAppraisal, requestID, fingerprint)
-			if err != nil {
-				return err
-			}
-			if found {
-				prev, err := get(tx, tenant, name)
-				if err != nil {
-					return err
-				}
-				stored, replayed = prev, true
-				return nil
-			}
-		}
-		b, err := pstore.CreateTenantBucket(tx, tenant, collAppraisals)
-		if err != nil {
-			return err
-		}
-		if b.Get([]byte(id)) != nil {
-			return errs.AlreadyExistsError("Appraisal", appraisal.Name(id))
-		}
-		if err := pstore.PutProto(b, []byte(id), a); err != nil {
-			return err
-		}
-		if requestID != "" {
-			if err := pstore.RecordRequest(tx, tenant, methodCreateAppraisal, requestID, a.GetName(), fingerprint); err != nil {
-				return err
-			}
-		}
-		stored = a
-		return nil
-	})
-	return stored, replayed, err
+// Tx is a transaction on one appraisal: typed access to its record and
+// content, and an audit trail that every change is emitted to in the same
+// transaction, so no change commits without its event.
+type Tx struct {
+	tx      *bbolt.Tx
+	tenant  string
+	id      string
+	actor   string
+	now     time.Time
+	content *bbolt.Bucket
+	events  []*appraisalv1.AuditEvent
 }
 
-func get(tx *bbolt.Tx, tenant, name string) (*appraisalv1.Appraisal, error) {
-	id, err := appraisal.ParseName(name)
-	if err != nil {
-		return nil, errs.NotFoundError("Appraisal", name)
-	}
+// Name returns the appraisal's resource name.
+func (t *Tx) Name() string { return appraisal.Name(t.id) }
+
+// Now returns the transaction's clock reading; every change of one
+// transaction carries the same time.
+func (t *Tx) Now() time.Time { return t.now }
+
+// Appraisal reads the appraisal record.
+func (t *Tx) Appraisal() (*appraisalv1.Appraisal, error) {
 	a := &appraisalv1.Appraisal{}
-	found, err := pstore.GetProto(pstore.TenantBucket(tx, tenant, collAppraisals), []byte(id), a)
+	found, err := pstore.GetProto(pstore.TenantBucket(t.tx, t.tenant, collAppraisals), []byte(t.id), a)
 	if err != nil {
 		return nil, err
 	}
 	if !found {
-		return nil, errs.NotFoundError("Appraisal", name)
+		return nil, errs.NotFoundError("Appraisal", t.Name())
 	}
 	return a, nil
 }
 
-// Get returns the tenant's appraisal with the given name. Another tenant's
-// appraisal is NOT_FOUND, exactly like a missing one.
-func (s *Store) Get(tenant, name string) (*appraisalv1.Appraisal, error) {
-	var a *appraisalv1.Appraisal
-	err := s.db.View(func(tx *bbolt.Tx) error {
-		var err error
-		a, err = get(tx, tenant, name)
+// PutAppraisal writes the appraisal record.
+func (t *Tx) PutAppraisal(a *appraisalv1.Appraisal) error {
+	b, err := pstore.CreateTenantBucket(t.tx, t.tenant, collAppraisals)
+	if err != nil {
 		return err
-	})
-	return a, err
+	}
+	return pstore.PutProto(b, []byte(t.id), a)
 }
 
-// List returns up to limit of the tenant's appraisals in id order, starting
-// after the id after.
-func (s *Store) List(tenant string, after []byte, limit int) (list []*appraisalv1.Appraisal, last []byte, more bool, err error) {
+func (t *Tx) bucket(k Kind) *bbolt.Bucket {
+	if t.content == nil {
+		return nil
+	}
+	return t.content.Bucket([]byte(k))
+}
+
+// Get reads one item of a kind into m and reports whether it was there.
+func (t *Tx) Get(k Kind, key string, m proto.Message) (bool, error) {
+	return pstore.GetProto(t.bucket(k), []byte(key), m)
+}
+
+// Has reports whether an item of a kind exists.
+func (t *Tx) Has(k Kind, key string) bool {
+	b := t.bucket(k)
+	return b != nil && b.Get([]byte(key)) != nil
+}
+
+// Put writes one item of a kind. The transaction must be writable.
+func (t *Tx) Put(k Kind, key string, m proto.Message) error {
+	return pstore.PutProto(t.bucket(k), []byte(key), m)
+}
+
+// Delete removes one item of a kind.
+func (t *Tx) Delete(k Kind, key string) error {
+	if err := t.bucket(k).Delete([]byte(key)); err != nil {
+		return errs.Wrap(err, "delete %s %s", k, key)
+	}
+	return nil
+}
+
+// Scan pages through a kind in key order: keys with prefix, after after.
+func (t *Tx) Scan(k Kind, prefix, after []byte, limit int, fn func(k, v []byte) (bool, error)) ([]byte, bool, error) {
+	return pstore.ScanPage(t.bucket(k), prefix, after, limit, fn)
+}
+
+// ForEach calls fn for every item of a kind, in key order.
+func (t *Tx) ForEach(k Kind, fn func(k, v []byte) error) error {
+	b := t.bucket(k)
+	if b == nil {
+		return nil
+	}
+	return b.ForEach(fn)
+}
+
+// Count returns how many items a kind holds.
+func (t *Tx) Count(k Kind) int {
+	b := t.bucket(k)
+	if b == nil {
+		return 0
+	}
+	return b.Stats().KeyN
+}
+
+// Emit appends an event to the appraisal's audit trail.
+func (t *Tx) Emit(typ, resource string, before, after proto.Message) error {
+	events := t.bucket(KindEvents)
+	var prev *appraisalv1.AuditEvent
+	if k, v := events.Cursor().Last(); k != nil {
+		prev = &appraisalv1.AuditEvent{}
+		if err := pstore.UnmarshalProto(v, prev); err != nil {
+			return err
+		}
+	}
+	e := audit.Link(prev, audit.Event(t.now, t.actor, typ, resource, before, after))
+	e.Name = EventName(t.id, e.GetSequence())
+	if err := pstore.PutProto(events, SequenceKey(e.GetSequence()), e); err != nil {
+		return err
+	}
+	t.events = append(t.events, e)
+	return nil
+}
+
+// SequenceKey is the key of an event: its sequence, big-endian, so events
+// sort in order.
+func SequenceKey(seq int64) []byte {
+	var k [8]byte
+	binary.BigEndian.PutUint64(k[:], uint64(seq))
+	return k[:]
+}
+
+// EventName returns the resource name of an event.
+func EventName(id string, seq int64) string {
+	return appraisal.Name(id) + "/events/" + strconv.FormatInt(seq, 10)
+}
+
+// View runs fn in a read transaction on one of the tenant's appraisals. A
+// missing appraisal is NOT_FOUND.
+func (s *Store) View(tenant, id string, fn func(*Tx) error) error {
+	return s.db.View(func(tx *bbolt.Tx) error {
+		t, err := s.begin(tx, tenant, id, "")
+		if err != nil {
+			return err
+		}
+		return fn(t)
+	})
+}
+
+// Update runs fn in a write transaction on one of the tenant's appraisals
+// and returns the audit events it emitted. Concurrent updates are batched
+// into shared commits (one fsync for many writers); fn may therefore run
+// more than once and must only act through t.
+func (s *Store) Update(tenant, id, actor string, fn func(*Tx) error) ([]*appraisalv1.AuditEvent, error) {
+	var events []*appraisalv1.AuditEvent
+	err := s.db.Batch(func(tx *bbolt.Tx) error {
+		t, err := s.begin(tx, tenant, id, actor)
+		if err != nil {
+			return err
+		}
+		if err := fn(t); err != nil {
+			return err
+		}
+		events = t.events
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return events, nil
+}
+
+func (s *Store) begin(tx *bbolt.Tx, tenant, id, actor string) (*Tx, error) {
+	t := &Tx{tx: tx, tenant: tenant, id: id, actor: actor, now: s.now()}
+	if root := pstore.TenantBucket(tx, tenant, collContent); root != nil {
+		t.content = root.Bucket([]byte(id))
+	}
+	if t.content == nil {
+		return nil, errs.NotFoundError("Appraisal", appraisal.Name(id))
+	}
+	return t, nil
+}
+
+// Create stores a new appraisal with its creator as first team member and
+// its first audit event. When requestID is set and a create with that id
+// and fingerprint already ran, it returns that create's appraisal instead
+// (replayed true).
+func (s *Store) Create(tenant, id, actor, requestID string, fingerprint []byte, a *appraisalv1.Appraisal, creator *appraisalv1.TeamMember) (stored *appraisalv1.Appraisal, replayed bool, events []*appraisalv1.AuditEvent, err error) {
+	err = s.db.Batch(func(tx *bbolt.Tx) error {
+		stored, replayed, events = nil, false, nil
+		if requestID != "" {
+			name, found, err := pstore.LookupRequest(tx, tenant, methodCreate, requestID, fingerprint)
+			if err != nil {
+				return err
+			}
+			if found {
+				prevID, err := appraisal.ParseName(name)
+				if err != nil {
+					return errs.Wrap(err, "recorded request")
+				}
+				t, err := s.begin(tx, tenant, prevID, actor)
+				if err != nil {
+					return err
+				}
+				stored, err = t.Appraisal()
+				replayed = true
+				return err
+			}
+		}
+		records, err := pstore.CreateTenantBucket(tx, tenant, collAppraisals)
+		if err != nil {
+			return err
+		}
+		if records.Get([]byte(id)) != nil {
+			return errs.AlreadyExistsError("Appraisal", appraisal.Name(id))
+		}
+		root, err := pstore.CreateTenantBucket(tx, tenant, collContent)
+		if err != nil {
+			return err
+		}
+		content, err := root.CreateBucket([]byte(id))
+		if err != nil {
+			return errs.Wrap(err, "content of %s", id)
+		}
+		for _, k := range allKinds {
+			if _, err := content.CreateBucket([]byte(k)); err != nil {
+				return errs.Wrap(err, "content bucket %s of %s", k, id)
+			}
+		}
+		t := &Tx{tx: tx, tenant: tenant, id: id, actor: actor, now: s.now(), content: content}
+		if err := t.PutAppraisal(a); err != nil {
+			return err
+		}
+		if err := t.Emit("appraisal.created", a.GetName(), nil, a); err != nil {
+			return err
+		}
+		if creator != nil {
+			if err := t.Put(KindMembers, lastSegment(creator.GetName()), creator); err != nil {
+				return err
+			}
+			if err := t.Emit("team_member.created", creator.GetName(), nil, creator); err != nil {
+				return err
+			}
+		}
+		if requestID != "" {
+			if err := pstore.RecordRequest(tx, tenant, methodCreate, requestID, a.GetName(), fingerprint); err != nil {
+				return err
+			}
+		}
+		stored, events = a, t.events
+		return nil
+	})
+	return stored, replayed, events, err
+}
+
+// ListAppraisals pages through the tenant's appraisals in id order,
+// keeping those keep accepts.
+func (s *Store) ListAppraisals(tenant string, after []byte, limit int, keep func(id string, a *appraisalv1.Appraisal, t *Tx) bool) (list []*appraisalv1.Appraisal, last []byte, more bool, err error) {
 	err = s.db.View(func(tx *bbolt.Tx) error {
 		var err error
-		last, more, err = pstore.ScanPage(pstore.TenantBucket(tx, tenant, collAppraisals), nil, after, limit,
-			func(_, v []byte) (bool, error) {
-				a := &appraisalv1.Appraisal{}
-				if err := pstore.UnmarshalProto(v, a); err != nil {
+		last, more, err = pstore.ScanPage(pstore.TenantBucket(tx, tenant, collAppraisals), nil, after, limit, func(k, v []byte) (bool, error) {
+			a := &appraisalv1.Appraisal{}
+			if err := pstore.UnmarshalProto(v, a); err != nil {
+				return false, err
+			}
+			if keep != nil {
+				t, err := s.begin(tx, tenant, string(k), "")
+				if err != nil {
 					return false, err
 				}
-				list = append(list, a)
-				return true, nil
-			})
+				if !keep(string(k), a, t) {
+					return false, nil
+				}
+			}
+			list = append(list, a)
+			return true, nil
+		})
 		return err
 	})
 	return list, last, more, err
+}
+
+// Settings returns the tenant's settings (defaults when never set).
+func (s *Store) Settings(tenant string) (*appraisalv1.Settings, error) {
+	st := &appraisalv1.Settings{}
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		_, err := pstore.GetProto(pstore.TenantBucket(tx, tenant, collSettings), []byte("settings"), st)
+		return err
+	})
+	st.Name = "settings"
+	if st.GetEtag() == "" {
+		st.Etag = pstore.ETag(st)
+	}
+	return st, err
+}
+
+// UpdateSettings changes the tenant's settings with fn, under an etag
+// check.
+func (s *Store) UpdateSettings(tenant, etag string, fn func(*appraisalv1.Settings)) (*appraisalv1.Settings, error) {
+	var out *appraisalv1.Settings
+	err := s.db.Update(func(tx *bbolt.Tx) error {
+		b, err := pstore.CreateTenantBucket(tx, tenant, collSettings)
+		if err != nil {
+			return err
+		}
+		st := &appraisalv1.Settings{}
+		if _, err := pstore.GetProto(b, []byte("settings"), st); err != nil {
+			return err
+		}
+		st.Name = "settings"
+		if st.GetEtag() == "" {
+			st.Etag = pstore.ETag(st)
+		}
+		if etag != "" && etag != st.GetEtag() {
+			return errs.New(errs.Aborted, "ETAG_MISMATCH", "the settings changed since etag %q was read", etag)
+		}
+		fn(st)
+		st.Etag = ""
+		st.Etag = pstore.ETag(st)
+		out = st
+		return pstore.PutProto(b, []byte("settings"), st)
+	})
+	return out, err
+}
+
+func lastSegment(name string) string {
+	return name[strings.LastIndexByte(name, '/')+1:]
+}
+
+// LookupRequest finds an earlier create of this tenant with the same
+// request id (AIP-155): the name it created, or found false.
+func (t *Tx) LookupRequest(method, requestID string, fingerprint []byte) (string, bool, error) {
+	return pstore.LookupRequest(t.tx, t.tenant, method, requestID, fingerprint)
+}
+
+// RecordRequest remembers what a create with a request id made.
+func (t *Tx) RecordRequest(method, requestID, name string, fingerprint []byte) error {
+	return pstore.RecordRequest(t.tx, t.tenant, method, requestID, name, fingerprint)
+}
+
+// Other opens another appraisal of the same tenant in the same transaction,
+// read-only in intent (to read what an appraisal builds on).
+func (t *Tx) Other(id string) (*Tx, error) {
+	o := &Tx{tx: t.tx, tenant: t.tenant, id: id, now: t.now}
+	if root := pstore.TenantBucket(t.tx, t.tenant, collContent); root != nil {
+		o.content = root.Bucket([]byte(id))
+	}
+	if o.content == nil {
+		return nil, errs.NotFoundError("Appraisal", appraisal.Name(id))
+	}
+	return o, nil
+}
+
+// GetRaw and PutRaw read and write a value that is not a proto message
+// (the rating engine's result, as JSON).
+func (t *Tx) GetRaw(k Kind, key string) []byte {
+	b := t.bucket(k)
+	if b == nil {
+		return nil
+	}
+	if v := b.Get([]byte(key)); v != nil {
+		return append([]byte(nil), v...)
+	}
+	return nil
+}
+
+// PutRaw writes a raw value.
+func (t *Tx) PutRaw(k Kind, key string, v []byte) error {
+	if err := t.bucket(k).Put([]byte(key), v); err != nil {
+		return errs.Wrap(err, "put %s %s", k, key)
+	}
+	return nil
 }

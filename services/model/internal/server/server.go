@@ -2,9 +2,13 @@ package server
 
 import (
 	"context"
+	"net/http"
+	"time"
 
 	modelv1 "github.com/aim-platform/aim/gen/aim/model/v1"
 	"github.com/aim-platform/aim/platform/auth"
+	"github.com/aim-platform/aim/platform/errs"
+	"github.com/aim-platform/aim/platform/server"
 	pstore "github.com/aim-platform/aim/platform/store"
 	"github.com/aim-platform/aim/services/model/internal/catalog"
 	"github.com/aim-platform/aim/services/model/internal/store"
@@ -16,30 +20,67 @@ const (
 	maxPageSize     = 1000
 )
 
+// writerRoles may change catalog content.
+var writerRoles = []string{auth.RoleContentManager}
+
 // Server implements aim.model.v1.ModelCatalogService.
 type Server struct {
 	modelv1.UnimplementedModelCatalogServiceServer
-	store *store.Store
+	store   *store.Store
+	indexes *indexCache
+	now     func() time.Time
 }
 
 var _ modelv1.ModelCatalogServiceServer = (*Server)(nil)
 
 // New returns a server over st.
-func New(st *store.Store) *Server { return &Server{store: st} }
+func New(st *store.Store) *Server {
+	return &Server{store: st, indexes: newIndexCache(st), now: time.Now}
+}
 
-// caller returns the authenticated identity; every method needs one, and
-// reading the catalog needs no particular role.
-func caller(ctx context.Context) (auth.Identity, error) {
-	if err := auth.Require(ctx, auth.KnownRoles()...); err != nil {
+// Close releases the search indexes.
+func (s *Server) Close() error { return s.indexes.close() }
+
+// reader returns the caller; reading the catalog needs no particular role.
+func reader(ctx context.Context) (auth.Identity, error) {
+	return caller(ctx, auth.KnownRoles()...)
+}
+
+// writer returns the caller after checking it may change content.
+func writer(ctx context.Context) (auth.Identity, error) {
+	return caller(ctx, writerRoles...)
+}
+
+func caller(ctx context.Context, roles ...string) (auth.Identity, error) {
+	if err := auth.Require(ctx, roles...); err != nil {
 		return auth.Identity{}, err
 	}
 	id, _ := auth.FromContext(ctx)
 	return id, nil
 }
 
+// page decodes a List request's page size and token, the token bound to
+// query (every other request field, with the tenant).
+func (s *Server) page(size int32, token, query string) (int, []byte, error) {
+	n, err := pstore.PageSize(size, defaultPageSize, maxPageSize)
+	if err != nil {
+		return 0, nil, err
+	}
+	after, err := s.store.DB().DecodePageToken(token, query)
+	return n, after, err
+}
+
+// nextToken returns the token of the next page, or "" on the last.
+func (s *Server) nextToken(more bool, last []byte, query string) string {
+	if !more {
+		return ""
+	}
+	return s.store.DB().EncodePageToken(last, query)
+}
+
 // GetModel returns a model the caller can read.
 func (s *Server) GetModel(ctx context.Context, req *modelv1.GetModelRequest) (*modelv1.GetModelResponse, error) {
-	id, err := caller(ctx)
+	id, err := reader(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -56,16 +97,12 @@ func (s *Server) GetModel(ctx context.Context, req *modelv1.GetModelRequest) (*m
 
 // ListModels lists the shared models and the caller's own, by name.
 func (s *Server) ListModels(ctx context.Context, req *modelv1.ListModelsRequest) (*modelv1.ListModelsResponse, error) {
-	id, err := caller(ctx)
-	if err != nil {
-		return nil, err
-	}
-	size, err := pstore.PageSize(req.GetPageSize(), defaultPageSize, maxPageSize)
+	id, err := reader(ctx)
 	if err != nil {
 		return nil, err
 	}
 	query := "ListModels|tenant=" + id.Tenant
-	after, err := s.store.DB().DecodePageToken(req.GetPageToken(), query)
+	size, after, err := s.page(req.GetPageSize(), req.GetPageToken(), query)
 	if err != nil {
 		return nil, err
 	}
@@ -73,9 +110,154 @@ func (s *Server) ListModels(ctx context.Context, req *modelv1.ListModelsRequest)
 	if err != nil {
 		return nil, err
 	}
-	resp := &modelv1.ListModelsResponse{Models: models}
-	if more {
-		resp.NextPageToken = s.store.DB().EncodePageToken(last, query)
+	return &modelv1.ListModelsResponse{Models: models, NextPageToken: s.nextToken(more, last, query)}, nil
+}
+
+// GetModelVersion returns a version the caller can read.
+func (s *Server) GetModelVersion(ctx context.Context, req *modelv1.GetModelVersionRequest) (*modelv1.GetModelVersionResponse, error) {
+	who, err := reader(ctx)
+	if err != nil {
+		return nil, err
 	}
-	return resp, nil
+	model, version := versionParts(req.GetName())
+	v, _, err := s.store.GetVersion(who.Tenant, model, version)
+	if err != nil {
+		return nil, err
+	}
+	return &modelv1.GetModelVersionResponse{ModelVersion: v}, nil
+}
+
+// ListModelVersions lists a model's versions the caller can read.
+func (s *Server) ListModelVersions(ctx context.Context, req *modelv1.ListModelVersionsRequest) (*modelv1.ListModelVersionsResponse, error) {
+	who, err := reader(ctx)
+	if err != nil {
+		return nil, err
+	}
+	query := "ListModelVersions|tenant=" + who.Tenant + "|parent=" + req.GetParent()
+	size, after, err := s.page(req.GetPageSize(), req.GetPageToken(), query)
+	if err != nil {
+		return nil, err
+	}
+	model := modelID(req.GetParent())
+	if after == nil {
+		after = []byte(model + "/")
+	}
+	list, last, more, err := s.store.ListVersions(who.Tenant, model, after, size)
+	if err != nil {
+		return nil, err
+	}
+	return &modelv1.ListModelVersionsResponse{ModelVersions: list, NextPageToken: s.nextToken(more, last, query)}, nil
+}
+
+// ImportModelVersion checks a bundle and stores it as a DRAFT.
+func (s *Server) ImportModelVersion(ctx context.Context, req *modelv1.ImportModelVersionRequest) (*modelv1.ImportModelVersionResponse, error) {
+	who, err := writer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	b := req.GetBundle()
+	if req.GetBundleText() != "" {
+		if b, err = catalog.ParseBundleText([]byte(req.GetBundleText())); err != nil {
+			return nil, err
+		}
+	}
+	if b == nil {
+		return nil, errs.InvalidArgument(errs.Violation("bundle", "a bundle or bundle_text is required"))
+	}
+	model := modelID(req.GetParent())
+	var violations []errs.FieldViolation
+	switch b.GetModel() {
+	case "":
+		b.Model = model
+	case model:
+	default:
+		violations = append(violations, errs.Violation("bundle.model", "the bundle is for model %q but is imported into %q", b.GetModel(), req.GetParent()))
+	}
+	for _, v := range catalog.ValidateBundle(b) {
+		v.Field = "bundle." + v.Field
+		violations = append(violations, v)
+	}
+	if len(violations) > 0 {
+		return nil, errs.InvalidArgument(violations...)
+	}
+	canonical := catalog.Canonicalize(b)
+	if req.GetValidateOnly() {
+		// Report what the import would answer, without writing.
+		if _, _, err := s.store.GetVersion(who.Tenant, canonical.GetModel(), canonical.GetVersion()); err == nil {
+			return nil, errs.AlreadyExistsError("ModelVersion", store.VersionName(canonical.GetModel(), canonical.GetVersion()))
+		}
+		return &modelv1.ImportModelVersionResponse{ModelVersion: &modelv1.ModelVersion{
+			Name:  store.VersionName(canonical.GetModel(), canonical.GetVersion()),
+			State: modelv1.ModelVersion_STATE_DRAFT, DisplayName: canonical.GetDisplayName(),
+			Description: canonical.GetDescription(), Sample: canonical.GetSample(), Counts: catalog.Counts(canonical),
+		}}, nil
+	}
+	v, err := s.store.Import(who.Tenant, canonical, s.now())
+	if err != nil {
+		return nil, err
+	}
+	server.SetHTTPStatus(ctx, http.StatusCreated)
+	return &modelv1.ImportModelVersionResponse{ModelVersion: v}, nil
+}
+
+// PublishModelVersion freezes one of the caller's drafts.
+func (s *Server) PublishModelVersion(ctx context.Context, req *modelv1.PublishModelVersionRequest) (*modelv1.PublishModelVersionResponse, error) {
+	who, err := writer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	model, version := versionParts(req.GetName())
+	v, err := s.store.Publish(who.Tenant, model, version, req.GetEtag(), s.now())
+	if err != nil {
+		return nil, err
+	}
+	return &modelv1.PublishModelVersionResponse{ModelVersion: v}, nil
+}
+
+// DeprecateModelVersion marks one of the caller's published versions as
+// superseded.
+func (s *Server) DeprecateModelVersion(ctx context.Context, req *modelv1.DeprecateModelVersionRequest) (*modelv1.DeprecateModelVersionResponse, error) {
+	who, err := writer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	model, version := versionParts(req.GetName())
+	v, err := s.store.Deprecate(who.Tenant, model, version, req.GetEtag(), s.now())
+	if err != nil {
+		return nil, err
+	}
+	return &modelv1.DeprecateModelVersionResponse{ModelVersion: v}, nil
+}
+
+// DeleteModelVersion deletes one of the caller's drafts.
+func (s *Server) DeleteModelVersion(ctx context.Context, req *modelv1.DeleteModelVersionRequest) (*modelv1.DeleteModelVersionResponse, error) {
+	who, err := writer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	model, version := versionParts(req.GetName())
+	if err := s.store.Delete(who.Tenant, model, version, req.GetEtag()); err != nil {
+		return nil, err
+	}
+	s.indexes.drop(who.Tenant, req.GetName())
+	return &modelv1.DeleteModelVersionResponse{}, nil
+}
+
+// DiffModelVersions compares two versions the caller can read.
+func (s *Server) DiffModelVersions(ctx context.Context, req *modelv1.DiffModelVersionsRequest) (*modelv1.DiffModelVersionsResponse, error) {
+	who, err := reader(ctx)
+	if err != nil {
+		return nil, err
+	}
+	model, version := versionParts(req.GetName())
+	newer, _, _, err := s.store.Bundle(who.Tenant, model, version)
+	if err != nil {
+		return nil, err
+	}
+	model, version = versionParts(req.GetOtherVersion())
+	older, _, _, err := s.store.Bundle(who.Tenant, model, version)
+	if err != nil {
+		return nil, err
+	}
+	return catalog.Diff(newer, older), nil
 }

@@ -1,0 +1,344 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"sort"
+	"strings"
+	"time"
+
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	appraisalv1 "github.com/aim-platform/aim/gen/aim/appraisal/v1"
+	modelv1 "github.com/aim-platform/aim/gen/aim/model/v1"
+	"github.com/aim-platform/aim/platform/auth"
+	"github.com/aim-platform/aim/platform/errs"
+	pstore "github.com/aim-platform/aim/platform/store"
+	"github.com/aim-platform/aim/services/appraisal/internal/appraisal"
+	"github.com/aim-platform/aim/services/appraisal/internal/rating"
+	"github.com/aim-platform/aim/services/appraisal/internal/store"
+)
+
+// Keys of the stored final result.
+const (
+	finalRatingsKey = "final"
+	finalResultKey  = "result.json"
+)
+
+// ratingInput gathers what the rating engine reads from the appraisal.
+func ratingInput(t *store.Tx, a *appraisalv1.Appraisal) (rating.Input, error) {
+	in := rating.Input{Instance: map[string]map[string]rating.Characterization{}, Decisions: map[string]rating.Decision{}}
+	domains := map[string]string{}
+	err := t.ForEach(store.KindScopeAreas, func(k, v []byte) error {
+		pa := &modelv1.PracticeArea{}
+		if err := pstore.UnmarshalProto(v, pa); err != nil {
+			return err
+		}
+		domains[string(k)] = lastSegment(pa.GetDomain())
+		return nil
+	})
+	if err != nil {
+		return in, err
+	}
+	err = t.ForEach(store.KindScope, func(_, v []byte) error {
+		p := &modelv1.Practice{}
+		if err := pstore.UnmarshalProto(v, p); err != nil {
+			return err
+		}
+		area := lastSegment(p.GetPracticeArea())
+		rp := rating.Practice{ID: lastSegment(p.GetName()), Area: area, Level: int(p.GetLevel()), Domain: domains[area], HasAIContext: len(p.GetAiContext()) > 0}
+		seen := map[rating.Scenario]bool{}
+		for _, add := range p.GetAiContext() {
+			scenarios := add.GetUsageScenarios()
+			if len(scenarios) == 0 {
+				scenarios = []modelv1.AiUsageScenario{1, 2, 3}
+			}
+			for _, sc := range scenarios {
+				if !seen[rating.Scenario(sc)] {
+					seen[rating.Scenario(sc)] = true
+					rp.Scenarios = append(rp.Scenarios, rating.Scenario(sc))
+				}
+			}
+		}
+		sort.Slice(rp.Scenarios, func(i, j int) bool { return rp.Scenarios[i] < rp.Scenarios[j] })
+		in.Scope.Practices = append(in.Scope.Practices, rp)
+		return nil
+	})
+	if err != nil {
+		return in, err
+	}
+	err = t.ForEach(store.KindInstances, func(k, v []byte) error {
+		i := &appraisalv1.Instance{}
+		if err := pstore.UnmarshalProto(v, i); err != nil {
+			return err
+		}
+		in.Scope.Instances = append(in.Scope.Instances, rating.Instance{ID: string(k), Scenario: rating.Scenario(i.GetAiUsageScenario()), Subgroup: i.GetSubgroup()})
+		in.Instance[string(k)] = map[string]rating.Characterization{}
+		return nil
+	})
+	if err != nil {
+		return in, err
+	}
+	err = t.ForEach(store.KindChars, func(k, v []byte) error {
+		c := &appraisalv1.Characterization{}
+		if err := pstore.UnmarshalProto(v, c); err != nil {
+			return err
+		}
+		inst, practice, _ := strings.Cut(string(k), "/")
+		if in.Instance[inst] == nil {
+			in.Instance[inst] = map[string]rating.Characterization{}
+		}
+		in.Instance[inst][practice] = rating.Characterization(c.GetValue())
+		return nil
+	})
+	if err != nil {
+		return in, err
+	}
+	err = t.ForEach(store.KindDecisions, func(k, v []byte) error {
+		d := &appraisalv1.TeamDecision{}
+		if err := pstore.UnmarshalProto(v, d); err != nil {
+			return err
+		}
+		in.Decisions[string(k)] = rating.Decision{Key: d.GetKey(), Value: d.GetValue(), Rationale: d.GetRationale(), By: d.GetDecider(), At: d.GetDecideTime().AsTime()}
+		return nil
+	})
+	if err != nil {
+		return in, err
+	}
+	view := &modelv1.View{}
+	if _, err := t.Get(store.KindScopeView, "view", view); err != nil {
+		return in, err
+	}
+	in.Scope.ViewAreas = view.GetPracticeAreas()
+	in.Scope.MaturityLevels = map[int][]rating.AreaLevel{}
+	for _, ml := range view.GetMaturityLevels() {
+		for _, r := range ml.GetRequirements() {
+			in.Scope.MaturityLevels[int(ml.GetMaturityLevel())] = append(in.Scope.MaturityLevels[int(ml.GetMaturityLevel())],
+				rating.AreaLevel{Area: r.GetPracticeArea(), Level: int(r.GetLevel())})
+		}
+	}
+	in.Scope.TargetMaturityLevel = int(a.GetTargetMaturityLevel())
+	if a.GetType() == appraisalv1.AppraisalType_APPRAISAL_TYPE_ACTION_PLAN_REASSESSMENT && a.GetPreviousAppraisal() != "" {
+		prev, err := previousResult(t, a)
+		if err != nil {
+			return in, err
+		}
+		in.Previous = prev
+	}
+	return in, nil
+}
+
+// previousResult reads the stored result of the appraisal a builds on.
+func previousResult(t *store.Tx, a *appraisalv1.Appraisal) (*rating.Result, error) {
+	o, err := t.Other(appraisalID(a.GetPreviousAppraisal()))
+	if err != nil {
+		return nil, errs.New(errs.FailedPrecondition, "NO_PREVIOUS_APPRAISAL", "the previous appraisal %s does not exist", a.GetPreviousAppraisal())
+	}
+	raw := o.GetRaw(store.KindRatings, finalResultKey)
+	if raw == nil {
+		return nil, errs.New(errs.FailedPrecondition, "PREVIOUS_NOT_RATED", "the previous appraisal %s has no rating", a.GetPreviousAppraisal())
+	}
+	r := &rating.Result{}
+	if err := json.Unmarshal(raw, r); err != nil {
+		return nil, errs.Wrap(err, "stored result of %s", a.GetPreviousAppraisal())
+	}
+	return r, nil
+}
+
+// compute runs the rating engine on the appraisal's current state.
+func compute(t *store.Tx, a *appraisalv1.Appraisal) (rating.Result, error) {
+	in, err := ratingInput(t, a)
+	if err != nil {
+		return rating.Result{}, err
+	}
+	return rating.Rate(in)
+}
+
+// rate computes the final ratings and stores them; it refuses an
+// incomplete appraisal.
+func (s *Server) rate(t *store.Tx, a *appraisalv1.Appraisal) error {
+	res, err := compute(t, a)
+	if err != nil {
+		return err
+	}
+	if !res.Complete {
+		return errs.New(errs.FailedPrecondition, "RATINGS_INCOMPLETE",
+			"%s cannot be rated yet: %d instance and practice pairs are not characterized and %d team decisions are open (see GetRatings)",
+			a.GetName(), len(res.Missing), len(res.OpenDecisions))
+	}
+	validity, err := s.validity(t, a, res.MaturityLevel)
+	if err != nil {
+		return err
+	}
+	ratings := toRatings(a.GetName(), res, t.Now().UTC())
+	ratings.Final = true
+	ratings.MaturityLevel = int32(validity.MaturityLevel)
+	if err := t.Put(store.KindRatings, finalRatingsKey, ratings); err != nil {
+		return err
+	}
+	raw, err := json.Marshal(res)
+	if err != nil {
+		return errs.Wrap(err, "encode the result")
+	}
+	if err := t.PutRaw(store.KindRatings, finalResultKey, raw); err != nil {
+		return err
+	}
+	a.MaturityLevel = int32(validity.MaturityLevel)
+	a.RatingOfRecord = validity.RatingOfRecord
+	a.RateTime = timestamppb.New(t.Now())
+	if !validity.Expires.IsZero() {
+		a.ExpireTime = timestamppb.New(validity.Expires)
+	}
+	return t.Emit("ratings.recorded", ratings.GetName(), nil, ratings)
+}
+
+// validity applies the validity rules for the appraisal's type.
+func (s *Server) validity(t *store.Tx, a *appraisalv1.Appraisal, level int) (rating.Validity, error) {
+	kind := rating.AppraisalKind(a.GetType())
+	var previous *rating.Validity
+	if kind == rating.Sustainment || kind == rating.ActionPlanReassessment {
+		if a.GetPreviousAppraisal() == "" {
+			return rating.Validity{}, errs.New(errs.FailedPrecondition, "NO_PREVIOUS_APPRAISAL", "a %s appraisal needs previous_appraisal", kind)
+		}
+		v, err := validityOf(t, a.GetPreviousAppraisal())
+		if err != nil {
+			return rating.Validity{}, err
+		}
+		previous = &v
+	}
+	v, err := rating.Expiry(kind, t.Now(), level, previous)
+	if err != nil {
+		return rating.Validity{}, err
+	}
+	return v, nil
+}
+
+// validityOf rebuilds the validity of a rated appraisal from its record,
+// counting the sustainments that lead to it.
+func validityOf(t *store.Tx, name string) (rating.Validity, error) {
+	v := rating.Validity{}
+	for hops := 0; name != "" && hops < 10; hops++ {
+		o, err := t.Other(appraisalID(name))
+		if err != nil {
+			return rating.Validity{}, errs.New(errs.FailedPrecondition, "NO_PREVIOUS_APPRAISAL", "the previous appraisal %s does not exist", name)
+		}
+		p, err := o.Appraisal()
+		if err != nil {
+			return rating.Validity{}, err
+		}
+		if hops == 0 {
+			v = rating.Validity{
+				Kind: rating.AppraisalKind(p.GetType()), RatingOfRecord: p.GetRatingOfRecord(),
+				RatedAt: p.GetRateTime().AsTime(), MaturityLevel: int(p.GetMaturityLevel()),
+			}
+			if p.GetExpireTime() != nil {
+				v.Expires = p.GetExpireTime().AsTime()
+			}
+		}
+		if p.GetType() != appraisalv1.AppraisalType_APPRAISAL_TYPE_SUSTAINMENT {
+			break
+		}
+		v.Sustainments++
+		name = p.GetPreviousAppraisal()
+	}
+	return v, nil
+}
+
+// GetRatings returns the stored ratings of a RATED (or later) appraisal,
+// or the ratings its current characterizations give.
+func (s *Server) GetRatings(ctx context.Context, req *appraisalv1.GetRatingsRequest) (*appraisalv1.GetRatingsResponse, error) {
+	who, err := caller(ctx, auth.KnownRoles()...)
+	if err != nil {
+		return nil, err
+	}
+	var out *appraisalv1.Ratings
+	err = s.store.View(who.Tenant, appraisalID(req.GetName()), func(t *store.Tx) error {
+		a, err := mustRead(t, who)
+		if err != nil {
+			return err
+		}
+		out, err = currentRatings(t, a)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &appraisalv1.GetRatingsResponse{Ratings: out}, nil
+}
+
+// currentRatings returns the final ratings when stored, else computes them.
+func currentRatings(t *store.Tx, a *appraisalv1.Appraisal) (*appraisalv1.Ratings, error) {
+	final := &appraisalv1.Ratings{}
+	if found, err := t.Get(store.KindRatings, finalRatingsKey, final); err != nil || found {
+		return final, err
+	}
+	if appraisal.State(a.GetState()) < appraisal.StatePlanned || a.GetState() == appraisalv1.Appraisal_STATE_CANCELLED && t.Count(store.KindScope) == 0 {
+		return nil, errs.New(errs.FailedPrecondition, "NOT_SCOPED", "%s has no scope yet; plan it first", a.GetName())
+	}
+	res, err := compute(t, a)
+	if err != nil {
+		return nil, err
+	}
+	return toRatings(a.GetName(), res, t.Now().UTC()), nil
+}
+
+// toRatings converts the engine's result to the API.
+func toRatings(appraisalName string, res rating.Result, now time.Time) *appraisalv1.Ratings {
+	r := &appraisalv1.Ratings{
+		Name: appraisalName + "/ratings", Complete: res.Complete,
+		MaturityLevel: int32(res.MaturityLevel), MaturityRule: res.MaturityRule,
+		AiBenchmark: &appraisalv1.AiBenchmark{}, ComputeTime: timestamppb.New(now),
+	}
+	for _, o := range res.Org {
+		oc := &appraisalv1.OrgCharacterization{Practice: o.Practice, Value: appraisalv1.CharacterizationValue(o.Value), Rule: o.Rule}
+		for _, v := range o.Allowed {
+			oc.AllowedValues = append(oc.AllowedValues, appraisalv1.CharacterizationValue(v))
+		}
+		r.Practices = append(r.Practices, oc)
+	}
+	for _, a := range res.Areas {
+		pa := &appraisalv1.PracticeAreaRating{PracticeArea: a.Area, Domain: a.Domain, CapabilityLevel: int32(a.Capability.Level)}
+		for _, l := range a.Levels {
+			pa.Levels = append(pa.Levels, &appraisalv1.LevelRating{Level: int32(l.Level), Outcome: outcome(l.Rating), Rule: l.Rule})
+		}
+		r.PracticeAreas = append(r.PracticeAreas, pa)
+	}
+	for _, d := range res.OpenDecisions {
+		r.OpenDecisions = append(r.OpenDecisions, &appraisalv1.OpenDecision{Key: d.Key, Question: d.Question, AllowedValues: d.Allowed, Rule: d.Rule})
+	}
+	for _, m := range res.Missing {
+		r.Missing = append(r.Missing, &appraisalv1.MissingCharacterization{Instance: m.Instance, Practice: m.Practice})
+	}
+	for _, p := range res.Benchmark.Domains {
+		r.AiBenchmark.Domains = append(r.AiBenchmark.Domains, benchmarkRow(p.Domain, p))
+	}
+	for _, p := range res.Benchmark.Scenarios {
+		r.AiBenchmark.Scenarios = append(r.AiBenchmark.Scenarios, benchmarkRow(p.Scenario.String(), p))
+	}
+	return r
+}
+
+func benchmarkRow(key string, p rating.Profile) *appraisalv1.BenchmarkRow {
+	c := p.Counts
+	return &appraisalv1.BenchmarkRow{
+		Key: key, FullyMeets: int32(c.FM), LargelyMeets: int32(c.LM), PartiallyMeets: int32(c.PM),
+		DoesNotMeet: int32(c.DM), NotYet: int32(c.NY), NotApplicable: int32(c.NA), Undetermined: int32(c.NotRated),
+		Score: int32(p.Score),
+	}
+}
+
+func outcome(r rating.Rating) appraisalv1.LevelRating_Outcome {
+	switch r {
+	case rating.Satisfied:
+		return appraisalv1.LevelRating_OUTCOME_SATISFIED
+	case rating.NotSatisfied:
+		return appraisalv1.LevelRating_OUTCOME_NOT_SATISFIED
+	case rating.NotRated:
+		return appraisalv1.LevelRating_OUTCOME_NOT_RATED
+	case rating.RatingNotApplicable:
+		return appraisalv1.LevelRating_OUTCOME_NOT_APPLICABLE
+	case rating.Pending:
+		return appraisalv1.LevelRating_OUTCOME_PENDING_DECISION
+	}
+	return appraisalv1.LevelRating_OUTCOME_UNSPECIFIED
+}

@@ -1,0 +1,163 @@
+package search
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis/lang/en"
+	"github.com/blevesearch/bleve/v2/index/scorch"
+	"github.com/blevesearch/bleve/v2/mapping"
+	index "github.com/blevesearch/bleve_index_api"
+
+	modelv1 "github.com/aim-platform/aim/gen/aim/model/v1"
+)
+
+// Document ids: a practice is "p:<practice id>", an AI context addition
+// "a:<addition id>".
+const (
+	practicePrefix = "p:"
+	additionPrefix = "a:"
+)
+
+// Index is the search index of one version. It is safe for concurrent use.
+type Index struct {
+	idx bleve.Index
+	// owner maps an addition id to its practice id.
+	owner map[string]string
+	// size is the number of documents, the most hits a query can have.
+	size int
+}
+
+// document is what is indexed for a practice or an addition.
+type document struct {
+	Practice string `json:"practice"`
+	Label    string `json:"label"`
+	Text     string `json:"text"`
+}
+
+func newMapping() mapping.IndexMapping {
+	m := bleve.NewIndexMapping()
+	m.DefaultAnalyzer = en.AnalyzerName
+	m.ScoringModel = index.BM25Scoring
+	doc := bleve.NewDocumentMapping()
+	keyword := bleve.NewKeywordFieldMapping()
+	keyword.IncludeInAll = false
+	keyword.Store = false
+	doc.AddFieldMappingsAt("practice", keyword)
+	text := bleve.NewTextFieldMapping()
+	text.Analyzer = en.AnalyzerName
+	text.Store = false
+	text.IncludeTermVectors = false
+	doc.AddFieldMappingsAt("label", text)
+	doc.AddFieldMappingsAt("text", text)
+	m.DefaultMapping = doc
+	return m
+}
+
+// Build indexes the practices.
+func Build(practices []*modelv1.Practice) (*Index, error) {
+	// An empty path keeps the scorch index in memory.
+	idx, err := bleve.NewUsing("", newMapping(), scorch.Name, scorch.Name, nil)
+	if err != nil {
+		return nil, fmt.Errorf("search: new index: %w", err)
+	}
+	ix := &Index{idx: idx, owner: map[string]string{}}
+	batch := idx.NewBatch()
+	for _, p := range practices {
+		id := practiceID(p.GetName())
+		doc := document{Practice: id, Label: p.GetLabel(), Text: p.GetStatement() + "\n" + p.GetExplanation()}
+		if err := batch.Index(practicePrefix+id, doc); err != nil {
+			_ = idx.Close()
+			return nil, fmt.Errorf("search: index %s: %w", id, err)
+		}
+		ix.size++
+		for _, a := range p.GetAiContext() {
+			ix.owner[a.GetId()] = id
+			if err := batch.Index(additionPrefix+a.GetId(), document{Practice: id, Text: a.GetText()}); err != nil {
+				_ = idx.Close()
+				return nil, fmt.Errorf("search: index %s: %w", a.GetId(), err)
+			}
+			ix.size++
+		}
+	}
+	if err := idx.Batch(batch); err != nil {
+		_ = idx.Close()
+		return nil, fmt.Errorf("search: build: %w", err)
+	}
+	return ix, nil
+}
+
+// practiceID is the last segment of a practice resource name.
+func practiceID(name string) string {
+	return name[strings.LastIndexByte(name, '/')+1:]
+}
+
+// Hit is a ranked practice.
+type Hit struct {
+	// Practice is the practice id.
+	Practice string
+	// Score is the best BM25 score among the practice's documents.
+	Score float64
+	// MatchedAIContext lists the ids of the additions that matched, best
+	// first.
+	MatchedAIContext []string
+}
+
+// Search returns up to limit practices for query, best first, keeping only
+// the practices keep accepts (nil keeps all). Ties break by practice id so
+// results are stable.
+func (ix *Index) Search(query string, limit int, keep func(practice string) bool) ([]Hit, error) {
+	q := bleve.NewMatchQuery(query)
+	q.SetField("text")
+	label := bleve.NewMatchQuery(query)
+	label.SetField("label")
+	req := bleve.NewSearchRequestOptions(bleve.NewDisjunctionQuery(q, label), ix.size, 0, false)
+	res, err := ix.idx.Search(req)
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	byPractice := map[string]*Hit{}
+	var order []*Hit
+	for _, m := range res.Hits {
+		var practice, addition string
+		switch {
+		case strings.HasPrefix(m.ID, additionPrefix):
+			addition = strings.TrimPrefix(m.ID, additionPrefix)
+			practice = ix.owner[addition]
+		default:
+			practice = strings.TrimPrefix(m.ID, practicePrefix)
+		}
+		if keep != nil && !keep(practice) {
+			continue
+		}
+		h, ok := byPractice[practice]
+		if !ok {
+			h = &Hit{Practice: practice}
+			byPractice[practice] = h
+			order = append(order, h)
+		}
+		h.Score = max(h.Score, m.Score)
+		if addition != "" {
+			h.MatchedAIContext = append(h.MatchedAIContext, addition)
+		}
+	}
+	sort.SliceStable(order, func(i, j int) bool {
+		if order[i].Score != order[j].Score {
+			return order[i].Score > order[j].Score
+		}
+		return order[i].Practice < order[j].Practice
+	})
+	if len(order) > limit {
+		order = order[:limit]
+	}
+	hits := make([]Hit, len(order))
+	for i, h := range order {
+		hits[i] = *h
+	}
+	return hits, nil
+}
+
+// Close releases the index.
+func (ix *Index) Close() error { return ix.idx.Close() }

@@ -1,0 +1,150 @@
+package server
+
+import (
+	"strings"
+
+	modelv1 "github.com/aim-platform/aim/gen/aim/model/v1"
+	"github.com/aim-platform/aim/platform/filter"
+)
+
+// versionFilter is a parsed List filter with what it needs to evaluate
+// records of one version.
+type versionFilter struct {
+	f *filter.Filter
+	// canonical is the filter's canonical text, bound into page tokens.
+	canonical string
+	areas     map[string]*modelv1.PracticeArea
+}
+
+// scenarioNames maps the short scenario names the filter accepts to enums.
+var scenarioNames = map[string]modelv1.AiUsageScenario{
+	"SUPPORT_AUGMENTATION":  modelv1.AiUsageScenario_AI_USAGE_SCENARIO_SUPPORT_AUGMENTATION,
+	"VERIFIED_AUGMENTATION": modelv1.AiUsageScenario_AI_USAGE_SCENARIO_VERIFIED_AUGMENTATION,
+	"FULLY_AUTONOMOUS":      modelv1.AiUsageScenario_AI_USAGE_SCENARIO_FULLY_AUTONOMOUS,
+}
+
+// scenarioName is the short name of a scenario, as the filter compares it.
+func scenarioName(s modelv1.AiUsageScenario) string {
+	return strings.TrimPrefix(s.String(), "AI_USAGE_SCENARIO_")
+}
+
+func applicabilityName(a modelv1.AiApplicability) string {
+	return strings.TrimPrefix(a.String(), "AI_APPLICABILITY_")
+}
+
+// enumOf declares an Enum field over ids, with extra aliases.
+func enumOf(ids []string, aliases map[string]string) filter.Field {
+	return filter.Field{Kind: filter.Enum, Values: ids, Aliases: aliases}
+}
+
+// schema builds the filter schema of a version's practices (and, with
+// practices false, of its practice areas) from its practice areas.
+func schema(areas map[string]*modelv1.PracticeArea, practices bool) filter.Schema {
+	var paIDs, domains, categories, cas []string
+	paAliases := map[string]string{}
+	seen := map[string]bool{}
+	add := func(list *[]string, v string) {
+		if !seen[v] {
+			seen[v] = true
+			*list = append(*list, v)
+		}
+	}
+	for id, pa := range areas {
+		paIDs = append(paIDs, id)
+		for _, a := range pa.GetAliases() {
+			paAliases[a] = id
+		}
+		add(&domains, lastSegment(pa.GetDomain()))
+		add(&categories, lastSegment(pa.GetCategory()))
+		add(&cas, lastSegment(pa.GetCapabilityArea()))
+	}
+	s := filter.Schema{
+		"domain":          enumOf(domains, nil),
+		"category":        enumOf(categories, nil),
+		"capability_area": enumOf(cas, nil),
+	}
+	if !practices {
+		return s
+	}
+	scenarios := map[string]string{}
+	var scenarioIDs []string
+	for short, e := range scenarioNames {
+		scenarioIDs = append(scenarioIDs, short)
+		scenarios[e.String()] = short
+	}
+	s["practice_area"] = enumOf(paIDs, paAliases)
+	s["level"] = filter.Field{Kind: filter.Int}
+	s["has_ai_context"] = filter.Field{Kind: filter.Bool}
+	s["usage_scenario"] = enumOf(scenarioIDs, scenarios)
+	s["applicability"] = enumOf([]string{"BUILDING", "ACQUIRING"}, map[string]string{
+		"AI_APPLICABILITY_BUILDING": "BUILDING", "AI_APPLICABILITY_ACQUIRING": "ACQUIRING",
+	})
+	return s
+}
+
+func lastSegment(name string) string {
+	return name[strings.LastIndexByte(name, '/')+1:]
+}
+
+func (s *Server) parseFilter(tenant, model, version, expr string, practices bool) (*versionFilter, error) {
+	areas, err := s.store.PracticeAreas(tenant, model, version)
+	if err != nil {
+		return nil, err
+	}
+	f, err := filter.Parse(expr, schema(areas, practices))
+	if err != nil {
+		return nil, err
+	}
+	return &versionFilter{f: f, canonical: f.String(), areas: areas}, nil
+}
+
+func (s *Server) practiceAreaFilter(tenant, model, version, expr string) (*versionFilter, error) {
+	return s.parseFilter(tenant, model, version, expr, false)
+}
+
+func (s *Server) practiceFilter(tenant, model, version, expr string) (*versionFilter, error) {
+	return s.parseFilter(tenant, model, version, expr, true)
+}
+
+// areaRecord is a practice area's filterable fields.
+func areaRecord(pa *modelv1.PracticeArea) filter.Values {
+	return filter.Values{
+		"domain":          []string{lastSegment(pa.GetDomain())},
+		"category":        []string{lastSegment(pa.GetCategory())},
+		"capability_area": []string{lastSegment(pa.GetCapabilityArea())},
+	}
+}
+
+func (f *versionFilter) matchArea(pa *modelv1.PracticeArea) bool {
+	return f.f.Match(areaRecord(pa))
+}
+
+// matchPractice evaluates the filter on a practice and its practice area.
+func (f *versionFilter) matchPractice(p *modelv1.Practice) bool {
+	area := lastSegment(p.GetPracticeArea())
+	rec := filter.Values{}
+	if pa := f.areas[area]; pa != nil {
+		rec = areaRecord(pa)
+	}
+	rec["practice_area"] = []string{area}
+	rec["level"] = []int64{int64(p.GetLevel())}
+	rec["has_ai_context"] = []bool{len(p.GetAiContext()) > 0}
+	var scenarios, applicability []string
+	for _, a := range p.GetAiContext() {
+		for _, sc := range a.GetUsageScenarios() {
+			scenarios = append(scenarios, scenarioName(sc))
+		}
+		for _, ap := range a.GetApplicability() {
+			applicability = append(applicability, applicabilityName(ap))
+		}
+	}
+	rec["usage_scenario"] = scenarios
+	rec["applicability"] = applicability
+	return f.f.Match(rec)
+}
+
+// area returns the practice area a filter pins with practice_area = "X",
+// or "".
+func (f *versionFilter) area() string {
+	return f.f.Equalities()["practice_area"]
+}

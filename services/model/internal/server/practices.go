@@ -1,0 +1,195 @@
+package server
+
+import (
+	"context"
+	"strings"
+
+	modelv1 "github.com/aim-platform/aim/gen/aim/model/v1"
+	"github.com/aim-platform/aim/platform/errs"
+	pstore "github.com/aim-platform/aim/platform/store"
+	"github.com/aim-platform/aim/services/model/internal/catalog"
+	"github.com/aim-platform/aim/services/model/internal/store"
+)
+
+// anyArea is the practice area segment that stands for all of them.
+const anyArea = "-"
+
+// GetPractice returns one practice. The practice area segment may be "-"
+// or an alias, and the practice id may use an alias (RISK-3.1).
+func (s *Server) GetPractice(ctx context.Context, req *modelv1.GetPracticeRequest) (*modelv1.GetPracticeResponse, error) {
+	who, err := reader(ctx)
+	if err != nil {
+		return nil, err
+	}
+	model, version, area, id, err := practiceParts("name", req.GetName())
+	if err != nil {
+		return nil, err
+	}
+	p, err := s.store.GetPractice(who.Tenant, model, version, id)
+	if err != nil {
+		return nil, err
+	}
+	if area != anyArea {
+		canonical, err := s.store.CanonicalPracticeArea(who.Tenant, model, version, area)
+		if err != nil {
+			return nil, err
+		}
+		if canonical != lastSegment(p.GetPracticeArea()) {
+			return nil, errs.NotFoundError("Practice", req.GetName())
+		}
+	}
+	return &modelv1.GetPracticeResponse{Practice: p}, nil
+}
+
+// ListPractices lists the practices of a practice area, or of all of them,
+// in practice id order, filtered. A practice area, from the parent or from
+// a practice_area = "X" term, narrows the scan to that area's key range.
+func (s *Server) ListPractices(ctx context.Context, req *modelv1.ListPracticesRequest) (*modelv1.ListPracticesResponse, error) {
+	who, err := reader(ctx)
+	if err != nil {
+		return nil, err
+	}
+	model, version := versionParts(req.GetParent())
+	area := strings.ToUpper(lastSegment(req.GetParent()))
+	f, err := s.practiceFilter(who.Tenant, model, version, req.GetFilter())
+	if err != nil {
+		return nil, err
+	}
+	if area == anyArea {
+		area = f.area()
+	} else if canonical, err := s.store.CanonicalPracticeArea(who.Tenant, model, version, area); err != nil {
+		return nil, err
+	} else if f.areas[canonical] == nil {
+		return nil, errs.NotFoundError("PracticeArea", req.GetParent())
+	} else {
+		area = canonical
+	}
+	query := "ListPractices|tenant=" + who.Tenant + "|parent=" + req.GetParent() + "|filter=" + f.canonical
+	size, after, err := s.page(req.GetPageSize(), req.GetPageToken(), query)
+	if err != nil {
+		return nil, err
+	}
+	var prefix []byte
+	if area != "" {
+		prefix = catalog.AreaPrefix(area)
+	}
+	var practices []*modelv1.Practice
+	last, more, err := s.store.List(who.Tenant, model, version, store.KindPractice, prefix, after, size, func(_, v []byte) (bool, error) {
+		p := &modelv1.Practice{}
+		if err := pstore.UnmarshalProto(v, p); err != nil {
+			return false, err
+		}
+		if !f.matchPractice(p) {
+			return false, nil
+		}
+		practices = append(practices, p)
+		return true, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &modelv1.ListPracticesResponse{Practices: practices, NextPageToken: s.nextToken(more, last, query)}, nil
+}
+
+// practiceRef parses what BatchGetPractices accepts for one practice: an
+// id, a label or a full resource name of the same version. It returns the
+// practice area segment of a full name ("-" otherwise).
+func practiceRef(field, parent, ref string) (catalog.PracticeID, string, error) {
+	if strings.Contains(ref, "/") {
+		model, version, area, id, err := practiceParts(field, ref)
+		if err != nil {
+			return catalog.PracticeID{}, "", err
+		}
+		if store.VersionName(model, version) != parent {
+			return catalog.PracticeID{}, "", errs.InvalidArgument(errs.Violation(field, "%q is not a practice of %s", ref, parent))
+		}
+		return id, area, nil
+	}
+	id, err := catalog.ParsePracticeID(ref)
+	if err != nil {
+		return catalog.PracticeID{}, "", errs.InvalidArgument(errs.Violation(field, "%s", err.Error()))
+	}
+	return id, anyArea, nil
+}
+
+// BatchGetPractices returns several practices in the order asked.
+func (s *Server) BatchGetPractices(ctx context.Context, req *modelv1.BatchGetPracticesRequest) (*modelv1.BatchGetPracticesResponse, error) {
+	who, err := reader(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]catalog.PracticeID, 0, len(req.GetNames()))
+	areas := make([]string, 0, len(req.GetNames()))
+	var violations []errs.FieldViolation
+	for i, ref := range req.GetNames() {
+		id, area, err := practiceRef(fieldIndex("names", i), req.GetParent(), ref)
+		if e, ok := err.(*errs.Error); ok {
+			violations = append(violations, e.Violations...)
+			continue
+		}
+		ids = append(ids, id)
+		areas = append(areas, area)
+	}
+	if len(violations) > 0 {
+		return nil, errs.InvalidArgument(violations...)
+	}
+	model, version := versionParts(req.GetParent())
+	practices, err := s.store.BatchGetPractices(who.Tenant, model, version, ids)
+	if err != nil {
+		return nil, err
+	}
+	// A full name's practice area must be the practice's own (or an alias).
+	for i, area := range areas {
+		if area == anyArea {
+			continue
+		}
+		canonical, err := s.store.CanonicalPracticeArea(who.Tenant, model, version, area)
+		if err != nil {
+			return nil, err
+		}
+		if canonical != lastSegment(practices[i].GetPracticeArea()) {
+			return nil, errs.NotFoundError("Practice", req.GetNames()[i])
+		}
+	}
+	return &modelv1.BatchGetPracticesResponse{Practices: practices}, nil
+}
+
+// SearchPractices ranks a version's practices for a query.
+func (s *Server) SearchPractices(ctx context.Context, req *modelv1.SearchPracticesRequest) (*modelv1.SearchPracticesResponse, error) {
+	who, err := reader(ctx)
+	if err != nil {
+		return nil, err
+	}
+	model, version := versionParts(req.GetParent())
+	f, err := s.practiceFilter(who.Tenant, model, version, req.GetFilter())
+	if err != nil {
+		return nil, err
+	}
+	ix, release, err := s.indexes.get(who.Tenant, model, version)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	limit := int(req.GetPageSize())
+	if limit == 0 {
+		limit = 20
+	}
+	var keep func(string) bool
+	if req.GetFilter() != "" {
+		keep = func(practice string) bool {
+			p, ok := ix.practices[practice]
+			return ok && f.matchPractice(p)
+		}
+	}
+	hits, err := ix.index.Search(req.GetQuery(), limit, keep)
+	if err != nil {
+		return nil, errs.Wrap(err, "search %s", req.GetParent())
+	}
+	resp := &modelv1.SearchPracticesResponse{}
+	for _, h := range hits {
+		resp.Results = append(resp.Results, &modelv1.SearchResult{
+			Practice: ix.practices[h.Practice], Score: h.Score, MatchedAiContext: h.MatchedAIContext,
+		})
+	}
+	return resp, nil
+}
