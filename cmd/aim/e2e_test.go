@@ -284,11 +284,13 @@ func dialGRPC(t *testing.T, addr string) *grpc.ClientConn {
 // runToken mints a token with the aim token command.
 func runToken(t *testing.T, dataDir, tenant, roles string) string {
 	t.Helper()
-	out, err := exec.Command(aimBinary, "token", "--data-dir", dataDir, "--tenant", tenant, "--roles", roles).Output()
-	if err != nil {
-		t.Fatalf("aim token: %v", err)
-	}
-	return strings.TrimSpace(string(out))
+	return runTokenAs(t, dataDir, tenant, roles, "dev-user")
+}
+
+// execAim runs aim and returns its standard output.
+func execAim(_ string, args ...string) (string, error) {
+	out, err := exec.Command(aimBinary, args...).Output()
+	return string(out), err
 }
 
 // signWithDevKey signs a token with the data dir's development key but the

@@ -170,7 +170,7 @@ func (s *Server) rate(t *store.Tx, a *appraisalv1.Appraisal) error {
 	if err != nil {
 		return err
 	}
-	ratings := toRatings(a.GetName(), res, t.Now().UTC())
+	ratings := toRatings(a.GetName(), a.GetAiUsageScenarios(), res, t.Now().UTC())
 	ratings.Final = true
 	ratings.MaturityLevel = int32(validity.MaturityLevel)
 	if err := t.Put(store.KindRatings, finalRatingsKey, ratings); err != nil {
@@ -279,11 +279,11 @@ func currentRatings(t *store.Tx, a *appraisalv1.Appraisal) (*appraisalv1.Ratings
 	if err != nil {
 		return nil, err
 	}
-	return toRatings(a.GetName(), res, t.Now().UTC()), nil
+	return toRatings(a.GetName(), a.GetAiUsageScenarios(), res, t.Now().UTC()), nil
 }
 
 // toRatings converts the engine's result to the API.
-func toRatings(appraisalName string, res rating.Result, now time.Time) *appraisalv1.Ratings {
+func toRatings(appraisalName string, scenarios []modelv1.AiUsageScenario, res rating.Result, now time.Time) *appraisalv1.Ratings {
 	r := &appraisalv1.Ratings{
 		Name: appraisalName + "/ratings", Complete: res.Complete,
 		MaturityLevel: int32(res.MaturityLevel), MaturityRule: res.MaturityRule,
@@ -313,9 +313,26 @@ func toRatings(appraisalName string, res rating.Result, now time.Time) *appraisa
 		r.AiBenchmark.Domains = append(r.AiBenchmark.Domains, benchmarkRow(p.Domain, p))
 	}
 	for _, p := range res.Benchmark.Scenarios {
-		r.AiBenchmark.Scenarios = append(r.AiBenchmark.Scenarios, benchmarkRow(p.Scenario.String(), p))
+		if inScope(scenarios, p.Scenario) {
+			r.AiBenchmark.Scenarios = append(r.AiBenchmark.Scenarios, benchmarkRow(p.Scenario.String(), p))
+		}
 	}
 	return r
+}
+
+// inScope reports whether a scenario's benchmark row belongs in the
+// ratings: every scenario when the appraisal names none, else those it
+// names.
+func inScope(scenarios []modelv1.AiUsageScenario, s rating.Scenario) bool {
+	if len(scenarios) == 0 {
+		return true
+	}
+	for _, x := range scenarios {
+		if rating.Scenario(x) == s {
+			return true
+		}
+	}
+	return false
 }
 
 func benchmarkRow(key string, p rating.Profile) *appraisalv1.BenchmarkRow {
