@@ -53,6 +53,9 @@ type serviceConfig struct {
 	// ModelAddr is where the services that call the model catalog find it;
 	// in aim serve, the process's own gRPC listener.
 	ModelAddr string
+	// AppraisalAddr is where the crosswalk service finds the appraisal
+	// service; in aim serve, the process's own gRPC listener.
+	AppraisalAddr string
 }
 
 func (c *serviceConfig) addFlags(fs *pflag.FlagSet) {

@@ -32,8 +32,9 @@ type part struct {
 	name  string // the subcommand
 	short string
 	open  func(cfg *serviceConfig, h *host) (service, error)
-	// needsModel is true for parts that call the model catalog.
-	needsModel bool
+	// needsModel and needsAppraisal are true for parts that call the
+	// model catalog or the appraisal service.
+	needsModel, needsAppraisal bool
 }
 
 var (
@@ -56,8 +57,12 @@ var (
 		name:  "crosswalk",
 		short: "Run the crosswalk service alone",
 		open: func(cfg *serviceConfig, h *host) (service, error) {
-			return crosswalk.Open(crosswalk.Config{DataDir: cfg.DataDir, LockTimeout: cfg.LockTimeout}, h.logger)
+			return crosswalk.Open(crosswalk.Config{
+				DataDir: cfg.DataDir, LockTimeout: cfg.LockTimeout, ModelAddr: cfg.ModelAddr, AppraisalAddr: cfg.AppraisalAddr,
+			}, h.logger, h.tel)
 		},
+		needsModel:     true,
+		needsAppraisal: true,
 	}
 )
 
@@ -173,6 +178,9 @@ func newServiceCommand(p part) *cobra.Command {
 	cfg.addFlags(cmd.Flags())
 	if p.needsModel {
 		cmd.Flags().StringVar(&cfg.ModelAddr, "model-addr", defaultGRPCAddr, "gRPC address of the model catalog service")
+	}
+	if p.needsAppraisal {
+		cmd.Flags().StringVar(&cfg.AppraisalAddr, "appraisal-addr", defaultGRPCAddr, "gRPC address of the appraisal service")
 	}
 	return cmd
 }

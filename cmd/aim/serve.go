@@ -73,6 +73,7 @@ func runServe(ctx context.Context, cfg *serveConfig, out io.Writer) (err error) 
 	// The services that call the catalog do so through this listener, like
 	// any client, even in one process.
 	cfg.ModelAddr = grpcLis.Addr().String()
+	cfg.AppraisalAddr = grpcLis.Addr().String()
 	srv, err := h.openServices(&cfg.serviceConfig, modelPart, appraisalPart, crosswalkPart)
 	if err != nil {
 		_ = grpcLis.Close()

@@ -4,14 +4,19 @@
 package crosswalk
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"path/filepath"
 	"time"
 
+	"google.golang.org/grpc"
+
 	crosswalkv1 "github.com/aim-platform/aim/gen/aim/crosswalk/v1"
+	"github.com/aim-platform/aim/platform/client"
 	"github.com/aim-platform/aim/platform/server"
 	pstore "github.com/aim-platform/aim/platform/store"
+	"github.com/aim-platform/aim/platform/telemetry"
 	cserver "github.com/aim-platform/aim/services/crosswalk/internal/server"
 	"github.com/aim-platform/aim/services/crosswalk/internal/store"
 )
@@ -28,15 +33,28 @@ type Config struct {
 	DataDir string
 	// LockTimeout bounds the wait for the store's file lock.
 	LockTimeout time.Duration
+	// ModelAddr is the gRPC address of the model catalog, which imports
+	// check practices against.
+	ModelAddr string
+	// AppraisalAddr is the gRPC address of the appraisal service, which gap
+	// analysis reads ratings from.
+	AppraisalAddr string
 }
 
 // Service is an open crosswalk service.
 type Service struct {
-	store *store.Store
+	store  *store.Store
+	conns  []*grpc.ClientConn
+	server *cserver.Server
 }
 
-// Open opens the store and installs the default frameworks it lacks.
-func Open(cfg Config, logger *slog.Logger) (*Service, error) {
+// Open opens the store, installs the default frameworks and sample
+// crosswalk it lacks, and (lazily) connects to the model and appraisal
+// services.
+func Open(cfg Config, logger *slog.Logger, tel *telemetry.Providers) (*Service, error) {
+	if cfg.ModelAddr == "" || cfg.AppraisalAddr == "" {
+		return nil, errors.New("crosswalk: the model and appraisal services' addresses are required")
+	}
 	scfg := pstore.DefaultConfig(filepath.Join(cfg.DataDir, StoreFile))
 	if cfg.LockTimeout > 0 {
 		scfg.LockTimeout = cfg.LockTimeout
@@ -53,17 +71,43 @@ func Open(cfg Config, logger *slog.Logger) (*Service, error) {
 	if n > 0 {
 		logger.Info("installed default frameworks", slog.Int("count", n))
 	}
-	return &Service{store: st}, nil
+	if installed, err := cserver.InstallSample(st, time.Now()); err != nil {
+		_ = st.Close()
+		return nil, fmt.Errorf("crosswalk store: install the sample crosswalk: %w", err)
+	} else if installed {
+		logger.Info("installed the sample crosswalk")
+	}
+	svc := &Service{store: st}
+	for _, addr := range []string{cfg.ModelAddr, cfg.AppraisalAddr} {
+		conn, err := client.Dial(addr, client.Options{Telemetry: tel, ForwardCredentials: true})
+		if err != nil {
+			_ = svc.Close()
+			return nil, err
+		}
+		svc.conns = append(svc.conns, conn)
+	}
+	svc.server, err = cserver.New(st, cserver.NewCatalog(svc.conns[0]), cserver.NewAppraisals(svc.conns[1]))
+	if err != nil {
+		_ = svc.Close()
+		return nil, err
+	}
+	return svc, nil
 }
 
 // Register adds the service to srv and marks it serving.
 func (s *Service) Register(srv *server.Server) {
-	srv.Register(&crosswalkv1.CrosswalkService_ServiceDesc, cserver.New(s.store))
+	srv.Register(&crosswalkv1.CrosswalkService_ServiceDesc, s.server)
 	srv.SetServing(ServiceName)
 }
 
 // DB returns the service's store, for backups.
 func (s *Service) DB() *pstore.DB { return s.store.DB() }
 
-// Close closes the store.
-func (s *Service) Close() error { return s.store.Close() }
+// Close closes the connections and the store.
+func (s *Service) Close() error {
+	var errs []error
+	for _, c := range s.conns {
+		errs = append(errs, c.Close())
+	}
+	return errors.Join(append(errs, s.store.Close())...)
+}

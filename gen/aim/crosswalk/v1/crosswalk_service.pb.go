@@ -9,6 +9,7 @@ package crosswalkv1
 import (
 	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
 	_ "google.golang.org/genproto/googleapis/api/annotations"
+	httpbody "google.golang.org/genproto/googleapis/api/httpbody"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	reflect "reflect"
@@ -22,6 +23,181 @@ const (
 	// Verify that runtime/protoimpl is sufficiently up-to-date.
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
+
+// Format is a crosswalk document format.
+type Format int32
+
+const (
+	// Not set.
+	Format_FORMAT_UNSPECIFIED Format = 0
+	// The seed's table, comma-separated.
+	Format_FORMAT_CSV Format = 1
+	// The seed's table, tab-separated (a copy-paste from the guide).
+	Format_FORMAT_TSV Format = 2
+	// JSON: {"mappings": [Mapping, ...]}.
+	Format_FORMAT_JSON Format = 3
+	// An OSCAL mapping collection (JSON).
+	Format_FORMAT_OSCAL_MAPPING_JSON Format = 4
+)
+
+// Enum value maps for Format.
+var (
+	Format_name = map[int32]string{
+		0: "FORMAT_UNSPECIFIED",
+		1: "FORMAT_CSV",
+		2: "FORMAT_TSV",
+		3: "FORMAT_JSON",
+		4: "FORMAT_OSCAL_MAPPING_JSON",
+	}
+	Format_value = map[string]int32{
+		"FORMAT_UNSPECIFIED":        0,
+		"FORMAT_CSV":                1,
+		"FORMAT_TSV":                2,
+		"FORMAT_JSON":               3,
+		"FORMAT_OSCAL_MAPPING_JSON": 4,
+	}
+)
+
+func (x Format) Enum() *Format {
+	p := new(Format)
+	*p = x
+	return p
+}
+
+func (x Format) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (Format) Descriptor() protoreflect.EnumDescriptor {
+	return file_aim_crosswalk_v1_crosswalk_service_proto_enumTypes[0].Descriptor()
+}
+
+func (Format) Type() protoreflect.EnumType {
+	return &file_aim_crosswalk_v1_crosswalk_service_proto_enumTypes[0]
+}
+
+func (x Format) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use Format.Descriptor instead.
+func (Format) EnumDescriptor() ([]byte, []int) {
+	return file_aim_crosswalk_v1_crosswalk_service_proto_rawDescGZIP(), []int{0}
+}
+
+// The directions of resolution.
+type ResolveMappingsRequest_Direction int32
+
+const (
+	// The default: forward.
+	ResolveMappingsRequest_DIRECTION_UNSPECIFIED ResolveMappingsRequest_Direction = 0
+	// From source elements to target elements.
+	ResolveMappingsRequest_DIRECTION_FORWARD ResolveMappingsRequest_Direction = 1
+	// From target elements to source elements, relationships inverted.
+	ResolveMappingsRequest_DIRECTION_REVERSE ResolveMappingsRequest_Direction = 2
+)
+
+// Enum value maps for ResolveMappingsRequest_Direction.
+var (
+	ResolveMappingsRequest_Direction_name = map[int32]string{
+		0: "DIRECTION_UNSPECIFIED",
+		1: "DIRECTION_FORWARD",
+		2: "DIRECTION_REVERSE",
+	}
+	ResolveMappingsRequest_Direction_value = map[string]int32{
+		"DIRECTION_UNSPECIFIED": 0,
+		"DIRECTION_FORWARD":     1,
+		"DIRECTION_REVERSE":     2,
+	}
+)
+
+func (x ResolveMappingsRequest_Direction) Enum() *ResolveMappingsRequest_Direction {
+	p := new(ResolveMappingsRequest_Direction)
+	*p = x
+	return p
+}
+
+func (x ResolveMappingsRequest_Direction) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ResolveMappingsRequest_Direction) Descriptor() protoreflect.EnumDescriptor {
+	return file_aim_crosswalk_v1_crosswalk_service_proto_enumTypes[1].Descriptor()
+}
+
+func (ResolveMappingsRequest_Direction) Type() protoreflect.EnumType {
+	return &file_aim_crosswalk_v1_crosswalk_service_proto_enumTypes[1]
+}
+
+func (x ResolveMappingsRequest_Direction) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ResolveMappingsRequest_Direction.Descriptor instead.
+func (ResolveMappingsRequest_Direction) EnumDescriptor() ([]byte, []int) {
+	return file_aim_crosswalk_v1_crosswalk_service_proto_rawDescGZIP(), []int{24, 0}
+}
+
+// Coverage classes (see docs/crosswalk-algebra.md, Gap analysis).
+type ClauseCoverage_Coverage int32
+
+const (
+	// Not set.
+	ClauseCoverage_COVERAGE_UNSPECIFIED ClauseCoverage_Coverage = 0
+	// A satisfied practice equals or contains the clause.
+	ClauseCoverage_COVERAGE_COVERED ClauseCoverage_Coverage = 1
+	// Satisfied practices cover part of it.
+	ClauseCoverage_COVERAGE_PARTIALLY_COVERED ClauseCoverage_Coverage = 2
+	// Practices map to it but none is satisfied.
+	ClauseCoverage_COVERAGE_NOT_COVERED ClauseCoverage_Coverage = 3
+	// No practice maps to it.
+	ClauseCoverage_COVERAGE_NOT_MAPPED ClauseCoverage_Coverage = 4
+)
+
+// Enum value maps for ClauseCoverage_Coverage.
+var (
+	ClauseCoverage_Coverage_name = map[int32]string{
+		0: "COVERAGE_UNSPECIFIED",
+		1: "COVERAGE_COVERED",
+		2: "COVERAGE_PARTIALLY_COVERED",
+		3: "COVERAGE_NOT_COVERED",
+		4: "COVERAGE_NOT_MAPPED",
+	}
+	ClauseCoverage_Coverage_value = map[string]int32{
+		"COVERAGE_UNSPECIFIED":       0,
+		"COVERAGE_COVERED":           1,
+		"COVERAGE_PARTIALLY_COVERED": 2,
+		"COVERAGE_NOT_COVERED":       3,
+		"COVERAGE_NOT_MAPPED":        4,
+	}
+)
+
+func (x ClauseCoverage_Coverage) Enum() *ClauseCoverage_Coverage {
+	p := new(ClauseCoverage_Coverage)
+	*p = x
+	return p
+}
+
+func (x ClauseCoverage_Coverage) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ClauseCoverage_Coverage) Descriptor() protoreflect.EnumDescriptor {
+	return file_aim_crosswalk_v1_crosswalk_service_proto_enumTypes[2].Descriptor()
+}
+
+func (ClauseCoverage_Coverage) Type() protoreflect.EnumType {
+	return &file_aim_crosswalk_v1_crosswalk_service_proto_enumTypes[2]
+}
+
+func (x ClauseCoverage_Coverage) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ClauseCoverage_Coverage.Descriptor instead.
+func (ClauseCoverage_Coverage) EnumDescriptor() ([]byte, []int) {
+	return file_aim_crosswalk_v1_crosswalk_service_proto_rawDescGZIP(), []int{32, 0}
+}
 
 // GetFrameworkRequest names the framework to return.
 type GetFrameworkRequest struct {
@@ -227,11 +403,1881 @@ func (x *ListFrameworksResponse) GetNextPageToken() string {
 	return ""
 }
 
+// GetClauseRequest names the clause.
+type GetClauseRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// `frameworks/{framework}/clauses/{clause}`.
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetClauseRequest) Reset() {
+	*x = GetClauseRequest{}
+	mi := &file_aim_crosswalk_v1_crosswalk_service_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetClauseRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetClauseRequest) ProtoMessage() {}
+
+func (x *GetClauseRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_crosswalk_v1_crosswalk_service_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetClauseRequest.ProtoReflect.Descriptor instead.
+func (*GetClauseRequest) Descriptor() ([]byte, []int) {
+	return file_aim_crosswalk_v1_crosswalk_service_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *GetClauseRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// GetClauseResponse carries the clause. Over REST the clause itself is the
+// response body.
+type GetClauseResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The clause.
+	Clause        *Clause `protobuf:"bytes,1,opt,name=clause,proto3" json:"clause,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetClauseResponse) Reset() {
+	*x = GetClauseResponse{}
+	mi := &file_aim_crosswalk_v1_crosswalk_service_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetClauseResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetClauseResponse) ProtoMessage() {}
+
+func (x *GetClauseResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_crosswalk_v1_crosswalk_service_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetClauseResponse.ProtoReflect.Descriptor instead.
+func (*GetClauseResponse) Descriptor() ([]byte, []int) {
+	return file_aim_crosswalk_v1_crosswalk_service_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *GetClauseResponse) GetClause() *Clause {
+	if x != nil {
+		return x.Clause
+	}
+	return nil
+}
+
+// ListClausesRequest asks for one page of a framework's clauses.
+type ListClausesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The framework, `frameworks/{framework}`.
+	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	// The most clauses to return. 0 means the default (50); values above 1000
+	// are treated as 1000; negative values are rejected.
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// The next_page_token of a previous call with the same other fields.
+	PageToken string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// Only the clauses under this clause id (its whole subtree), for example
+	// "6.1".
+	Under         string `protobuf:"bytes,4,opt,name=under,proto3" json:"under,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListClausesRequest) Reset() {
+	*x = ListClausesRequest{}
+	mi := &file_aim_crosswalk_v1_crosswalk_service_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListClausesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListClausesRequest) ProtoMessage() {}
+
+func (x *ListClausesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_crosswalk_v1_crosswalk_service_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListClausesRequest.ProtoReflect.Descriptor instead.
+func (*ListClausesRequest) Descriptor() ([]byte, []int) {
+	return file_aim_crosswalk_v1_crosswalk_service_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *ListClausesRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *ListClausesRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListClausesRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+func (x *ListClausesRequest) GetUnder() string {
+	if x != nil {
+		return x.Under
+	}
+	return ""
+}
+
+// ListClausesResponse holds one page of clauses.
+type ListClausesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The clauses on this page, in document order.
+	Clauses []*Clause `protobuf:"bytes,1,rep,name=clauses,proto3" json:"clauses,omitempty"`
+	// A token for the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListClausesResponse) Reset() {
+	*x = ListClausesResponse{}
+	mi := &file_aim_crosswalk_v1_crosswalk_service_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListClausesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListClausesResponse) ProtoMessage() {}
+
+func (x *ListClausesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_crosswalk_v1_crosswalk_service_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListClausesResponse.ProtoReflect.Descriptor instead.
+func (*ListClausesResponse) Descriptor() ([]byte, []int) {
+	return file_aim_crosswalk_v1_crosswalk_service_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *ListClausesResponse) GetClauses() []*Clause {
+	if x != nil {
+		return x.Clauses
+	}
+	return nil
+}
+
+func (x *ListClausesResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// CreateCrosswalkRequest carries the crosswalk to create.
+type CreateCrosswalkRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The crosswalk. Output-only fields are ignored.
+	Crosswalk *Crosswalk `protobuf:"bytes,1,opt,name=crosswalk,proto3" json:"crosswalk,omitempty"`
+	// Its id: lower-case letters, digits and hyphens.
+	CrosswalkId   string `protobuf:"bytes,2,opt,name=crosswalk_id,json=crosswalkId,proto3" json:"crosswalk_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateCrosswalkRequest) Reset() {
+	*x = CreateCrosswalkRequest{}
+	mi := &file_aim_crosswalk_v1_crosswalk_service_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateCrosswalkRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateCrosswalkRequest) ProtoMessage() {}
+
+func (x *CreateCrosswalkRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_crosswalk_v1_crosswalk_service_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateCrosswalkRequest.ProtoReflect.Descriptor instead.
+func (*CreateCrosswalkRequest) Descriptor() ([]byte, []int) {
+	return file_aim_crosswalk_v1_crosswalk_service_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *CreateCrosswalkRequest) GetCrosswalk() *Crosswalk {
+	if x != nil {
+		return x.Crosswalk
+	}
+	return nil
+}
+
+func (x *CreateCrosswalkRequest) GetCrosswalkId() string {
+	if x != nil {
+		return x.CrosswalkId
+	}
+	return ""
+}
+
+// CreateCrosswalkResponse carries the created crosswalk. Over REST the
+// crosswalk itself is the response body.
+type CreateCrosswalkResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The crosswalk.
+	Crosswalk     *Crosswalk `protobuf:"bytes,1,opt,name=crosswalk,proto3" json:"crosswalk,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateCrosswalkResponse) Reset() {
+	*x = CreateCrosswalkResponse{}
+	mi := &file_aim_crosswalk_v1_crosswalk_service_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateCrosswalkResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateCrosswalkResponse) ProtoMessage() {}
+
+func (x *CreateCrosswalkResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_crosswalk_v1_crosswalk_service_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateCrosswalkResponse.ProtoReflect.Descriptor instead.
+func (*CreateCrosswalkResponse) Descriptor() ([]byte, []int) {
+	return file_aim_crosswalk_v1_crosswalk_service_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *CreateCrosswalkResponse) GetCrosswalk() *Crosswalk {
+	if x != nil {
+		return x.Crosswalk
+	}
+	return nil
+}
+
+// GetCrosswalkRequest names the crosswalk.
+type GetCrosswalkRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// `crosswalks/{crosswalk}`.
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetCrosswalkRequest) Reset() {
+	*x = GetCrosswalkRequest{}
+	mi := &file_aim_crosswalk_v1_crosswalk_service_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetCrosswalkRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetCrosswalkRequest) ProtoMessage() {}
+
+func (x *GetCrosswalkRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_crosswalk_v1_crosswalk_service_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetCrosswalkRequest.ProtoReflect.Descriptor instead.
+func (*GetCrosswalkRequest) Descriptor() ([]byte, []int) {
+	return file_aim_crosswalk_v1_crosswalk_service_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *GetCrosswalkRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// GetCrosswalkResponse carries the crosswalk. Over REST the crosswalk itself
+// is the response body.
+type GetCrosswalkResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The crosswalk.
+	Crosswalk     *Crosswalk `protobuf:"bytes,1,opt,name=crosswalk,proto3" json:"crosswalk,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetCrosswalkResponse) Reset() {
+	*x = GetCrosswalkResponse{}
+	mi := &file_aim_crosswalk_v1_crosswalk_service_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetCrosswalkResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetCrosswalkResponse) ProtoMessage() {}
+
+func (x *GetCrosswalkResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_crosswalk_v1_crosswalk_service_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetCrosswalkResponse.ProtoReflect.Descriptor instead.
+func (*GetCrosswalkResponse) Descriptor() ([]byte, []int) {
+	return file_aim_crosswalk_v1_crosswalk_service_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *GetCrosswalkResponse) GetCrosswalk() *Crosswalk {
+	if x != nil {
+		return x.Crosswalk
+	}
+	return nil
+}
+
+// ListCrosswalksRequest asks for one page of crosswalks.
+type ListCrosswalksRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The most crosswalks to return. 0 means the default (50); values above 1000
+	// are treated as 1000; negative values are rejected.
+	PageSize int32 `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// The next_page_token of a previous call with the same other fields.
+	PageToken     string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListCrosswalksRequest) Reset() {
+	*x = ListCrosswalksRequest{}
+	mi := &file_aim_crosswalk_v1_crosswalk_service_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListCrosswalksRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListCrosswalksRequest) ProtoMessage() {}
+
+func (x *ListCrosswalksRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_crosswalk_v1_crosswalk_service_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListCrosswalksRequest.ProtoReflect.Descriptor instead.
+func (*ListCrosswalksRequest) Descriptor() ([]byte, []int) {
+	return file_aim_crosswalk_v1_crosswalk_service_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *ListCrosswalksRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListCrosswalksRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// ListCrosswalksResponse holds one page of crosswalks.
+type ListCrosswalksResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The crosswalks on this page.
+	Crosswalks []*Crosswalk `protobuf:"bytes,1,rep,name=crosswalks,proto3" json:"crosswalks,omitempty"`
+	// A token for the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListCrosswalksResponse) Reset() {
+	*x = ListCrosswalksResponse{}
+	mi := &file_aim_crosswalk_v1_crosswalk_service_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListCrosswalksResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListCrosswalksResponse) ProtoMessage() {}
+
+func (x *ListCrosswalksResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_crosswalk_v1_crosswalk_service_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListCrosswalksResponse.ProtoReflect.Descriptor instead.
+func (*ListCrosswalksResponse) Descriptor() ([]byte, []int) {
+	return file_aim_crosswalk_v1_crosswalk_service_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *ListCrosswalksResponse) GetCrosswalks() []*Crosswalk {
+	if x != nil {
+		return x.Crosswalks
+	}
+	return nil
+}
+
+func (x *ListCrosswalksResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// DeleteCrosswalkRequest names the crosswalk to delete.
+type DeleteCrosswalkRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// `crosswalks/{crosswalk}`.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// When set, the current etag; a mismatch answers ABORTED.
+	Etag          string `protobuf:"bytes,2,opt,name=etag,proto3" json:"etag,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteCrosswalkRequest) Reset() {
+	*x = DeleteCrosswalkRequest{}
+	mi := &file_aim_crosswalk_v1_crosswalk_service_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteCrosswalkRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteCrosswalkRequest) ProtoMessage() {}
+
+func (x *DeleteCrosswalkRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_crosswalk_v1_crosswalk_service_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteCrosswalkRequest.ProtoReflect.Descriptor instead.
+func (*DeleteCrosswalkRequest) Descriptor() ([]byte, []int) {
+	return file_aim_crosswalk_v1_crosswalk_service_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *DeleteCrosswalkRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *DeleteCrosswalkRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+// DeleteCrosswalkResponse is empty.
+type DeleteCrosswalkResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteCrosswalkResponse) Reset() {
+	*x = DeleteCrosswalkResponse{}
+	mi := &file_aim_crosswalk_v1_crosswalk_service_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteCrosswalkResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteCrosswalkResponse) ProtoMessage() {}
+
+func (x *DeleteCrosswalkResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_crosswalk_v1_crosswalk_service_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteCrosswalkResponse.ProtoReflect.Descriptor instead.
+func (*DeleteCrosswalkResponse) Descriptor() ([]byte, []int) {
+	return file_aim_crosswalk_v1_crosswalk_service_proto_rawDescGZIP(), []int{15}
+}
+
+// GetMappingRequest names the mapping.
+type GetMappingRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// `crosswalks/{crosswalk}/mappings/{mapping}`.
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetMappingRequest) Reset() {
+	*x = GetMappingRequest{}
+	mi := &file_aim_crosswalk_v1_crosswalk_service_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetMappingRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetMappingRequest) ProtoMessage() {}
+
+func (x *GetMappingRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_crosswalk_v1_crosswalk_service_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetMappingRequest.ProtoReflect.Descriptor instead.
+func (*GetMappingRequest) Descriptor() ([]byte, []int) {
+	return file_aim_crosswalk_v1_crosswalk_service_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *GetMappingRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// GetMappingResponse carries the mapping. Over REST the mapping itself is
+// the response body.
+type GetMappingResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The mapping.
+	Mapping       *Mapping `protobuf:"bytes,1,opt,name=mapping,proto3" json:"mapping,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetMappingResponse) Reset() {
+	*x = GetMappingResponse{}
+	mi := &file_aim_crosswalk_v1_crosswalk_service_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetMappingResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetMappingResponse) ProtoMessage() {}
+
+func (x *GetMappingResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_crosswalk_v1_crosswalk_service_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetMappingResponse.ProtoReflect.Descriptor instead.
+func (*GetMappingResponse) Descriptor() ([]byte, []int) {
+	return file_aim_crosswalk_v1_crosswalk_service_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *GetMappingResponse) GetMapping() *Mapping {
+	if x != nil {
+		return x.Mapping
+	}
+	return nil
+}
+
+// ListMappingsRequest asks for one page of a crosswalk's mappings.
+type ListMappingsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// `crosswalks/{crosswalk}`.
+	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	// The most mappings to return. 0 means the default (50); values above 1000
+	// are treated as 1000; negative values are rejected.
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// The next_page_token of a previous call with the same other fields.
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListMappingsRequest) Reset() {
+	*x = ListMappingsRequest{}
+	mi := &file_aim_crosswalk_v1_crosswalk_service_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListMappingsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListMappingsRequest) ProtoMessage() {}
+
+func (x *ListMappingsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_crosswalk_v1_crosswalk_service_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListMappingsRequest.ProtoReflect.Descriptor instead.
+func (*ListMappingsRequest) Descriptor() ([]byte, []int) {
+	return file_aim_crosswalk_v1_crosswalk_service_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *ListMappingsRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *ListMappingsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListMappingsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// ListMappingsResponse holds one page of mappings.
+type ListMappingsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The mappings on this page.
+	Mappings []*Mapping `protobuf:"bytes,1,rep,name=mappings,proto3" json:"mappings,omitempty"`
+	// A token for the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListMappingsResponse) Reset() {
+	*x = ListMappingsResponse{}
+	mi := &file_aim_crosswalk_v1_crosswalk_service_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListMappingsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListMappingsResponse) ProtoMessage() {}
+
+func (x *ListMappingsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_crosswalk_v1_crosswalk_service_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListMappingsResponse.ProtoReflect.Descriptor instead.
+func (*ListMappingsResponse) Descriptor() ([]byte, []int) {
+	return file_aim_crosswalk_v1_crosswalk_service_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *ListMappingsResponse) GetMappings() []*Mapping {
+	if x != nil {
+		return x.Mappings
+	}
+	return nil
+}
+
+func (x *ListMappingsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// ImportCrosswalkRequest carries the mappings to import.
+type ImportCrosswalkRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The crosswalk, `crosswalks/{crosswalk}`, one of the caller's.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// The format of content.
+	Format Format `protobuf:"varint,2,opt,name=format,proto3,enum=aim.crosswalk.v1.Format" json:"format,omitempty"`
+	// The document, at most 16 MiB.
+	Content string `protobuf:"bytes,3,opt,name=content,proto3" json:"content,omitempty"`
+	// Check and report without writing.
+	ValidateOnly  bool `protobuf:"varint,4,opt,name=validate_only,json=validateOnly,proto3" json:"validate_only,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ImportCrosswalkRequest) Reset() {
+	*x = ImportCrosswalkRequest{}
+	mi := &file_aim_crosswalk_v1_crosswalk_service_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImportCrosswalkRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImportCrosswalkRequest) ProtoMessage() {}
+
+func (x *ImportCrosswalkRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_crosswalk_v1_crosswalk_service_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImportCrosswalkRequest.ProtoReflect.Descriptor instead.
+func (*ImportCrosswalkRequest) Descriptor() ([]byte, []int) {
+	return file_aim_crosswalk_v1_crosswalk_service_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *ImportCrosswalkRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ImportCrosswalkRequest) GetFormat() Format {
+	if x != nil {
+		return x.Format
+	}
+	return Format_FORMAT_UNSPECIFIED
+}
+
+func (x *ImportCrosswalkRequest) GetContent() string {
+	if x != nil {
+		return x.Content
+	}
+	return ""
+}
+
+func (x *ImportCrosswalkRequest) GetValidateOnly() bool {
+	if x != nil {
+		return x.ValidateOnly
+	}
+	return false
+}
+
+// ImportCrosswalkResponse reports what the import wrote (or would write).
+type ImportCrosswalkResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The crosswalk after the import.
+	Crosswalk *Crosswalk `protobuf:"bytes,1,opt,name=crosswalk,proto3" json:"crosswalk,omitempty"`
+	// How many mappings the document holds.
+	MappingCount int32 `protobuf:"varint,2,opt,name=mapping_count,json=mappingCount,proto3" json:"mapping_count,omitempty"`
+	// Target ids unknown to the target framework, kept as written (the seed
+	// cites paragraph items and ids outside the embedded clause trees).
+	Warnings      []string `protobuf:"bytes,3,rep,name=warnings,proto3" json:"warnings,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ImportCrosswalkResponse) Reset() {
+	*x = ImportCrosswalkResponse{}
+	mi := &file_aim_crosswalk_v1_crosswalk_service_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImportCrosswalkResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImportCrosswalkResponse) ProtoMessage() {}
+
+func (x *ImportCrosswalkResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_crosswalk_v1_crosswalk_service_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImportCrosswalkResponse.ProtoReflect.Descriptor instead.
+func (*ImportCrosswalkResponse) Descriptor() ([]byte, []int) {
+	return file_aim_crosswalk_v1_crosswalk_service_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *ImportCrosswalkResponse) GetCrosswalk() *Crosswalk {
+	if x != nil {
+		return x.Crosswalk
+	}
+	return nil
+}
+
+func (x *ImportCrosswalkResponse) GetMappingCount() int32 {
+	if x != nil {
+		return x.MappingCount
+	}
+	return 0
+}
+
+func (x *ImportCrosswalkResponse) GetWarnings() []string {
+	if x != nil {
+		return x.Warnings
+	}
+	return nil
+}
+
+// ExportCrosswalkRequest names the crosswalk and the format.
+type ExportCrosswalkRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// `crosswalks/{crosswalk}`.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// The format; unspecified means CSV.
+	Format        Format `protobuf:"varint,2,opt,name=format,proto3,enum=aim.crosswalk.v1.Format" json:"format,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExportCrosswalkRequest) Reset() {
+	*x = ExportCrosswalkRequest{}
+	mi := &file_aim_crosswalk_v1_crosswalk_service_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExportCrosswalkRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExportCrosswalkRequest) ProtoMessage() {}
+
+func (x *ExportCrosswalkRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_crosswalk_v1_crosswalk_service_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExportCrosswalkRequest.ProtoReflect.Descriptor instead.
+func (*ExportCrosswalkRequest) Descriptor() ([]byte, []int) {
+	return file_aim_crosswalk_v1_crosswalk_service_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *ExportCrosswalkRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ExportCrosswalkRequest) GetFormat() Format {
+	if x != nil {
+		return x.Format
+	}
+	return Format_FORMAT_UNSPECIFIED
+}
+
+// ExportCrosswalkResponse carries the document.
+type ExportCrosswalkResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The document and its content type.
+	Body          *httpbody.HttpBody `protobuf:"bytes,1,opt,name=body,proto3" json:"body,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExportCrosswalkResponse) Reset() {
+	*x = ExportCrosswalkResponse{}
+	mi := &file_aim_crosswalk_v1_crosswalk_service_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExportCrosswalkResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExportCrosswalkResponse) ProtoMessage() {}
+
+func (x *ExportCrosswalkResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_crosswalk_v1_crosswalk_service_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExportCrosswalkResponse.ProtoReflect.Descriptor instead.
+func (*ExportCrosswalkResponse) Descriptor() ([]byte, []int) {
+	return file_aim_crosswalk_v1_crosswalk_service_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *ExportCrosswalkResponse) GetBody() *httpbody.HttpBody {
+	if x != nil {
+		return x.Body
+	}
+	return nil
+}
+
+// ResolveMappingsRequest says where to start and how far to go.
+type ResolveMappingsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The crosswalk to start in, `crosswalks/{crosswalk}`.
+	Crosswalk string `protobuf:"bytes,1,opt,name=crosswalk,proto3" json:"crosswalk,omitempty"`
+	// The element ids to start from: practices ("RSK-3.1") going forward,
+	// clauses ("6.1.2") going in reverse.
+	Elements []string `protobuf:"bytes,2,rep,name=elements,proto3" json:"elements,omitempty"`
+	// The direction.
+	Direction ResolveMappingsRequest_Direction `protobuf:"varint,3,opt,name=direction,proto3,enum=aim.crosswalk.v1.ResolveMappingsRequest_Direction" json:"direction,omitempty"`
+	// Also match mappings to the descendants of the elements (reverse: a
+	// clause's sub-clauses and paragraph items) and report them.
+	IncludeDescendants bool `protobuf:"varint,4,opt,name=include_descendants,json=includeDescendants,proto3" json:"include_descendants,omitempty"`
+	// Also match mappings to the ancestors of the elements.
+	IncludeAncestors bool `protobuf:"varint,5,opt,name=include_ancestors,json=includeAncestors,proto3" json:"include_ancestors,omitempty"`
+	// How many crosswalks to chain, 1–3 (0 means 1): from the first
+	// crosswalk's far side into crosswalks whose source framework is that
+	// side's framework.
+	MaxHops int32 `protobuf:"varint,6,opt,name=max_hops,json=maxHops,proto3" json:"max_hops,omitempty"`
+	// Keep only results with these composed relationships; empty keeps all.
+	Relationships []Relationship `protobuf:"varint,7,rep,packed,name=relationships,proto3,enum=aim.crosswalk.v1.Relationship" json:"relationships,omitempty"`
+	// Keep only results whose composed strength is at least this (1–10); 0
+	// keeps all, including those without a strength.
+	MinStrength   int32 `protobuf:"varint,8,opt,name=min_strength,json=minStrength,proto3" json:"min_strength,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ResolveMappingsRequest) Reset() {
+	*x = ResolveMappingsRequest{}
+	mi := &file_aim_crosswalk_v1_crosswalk_service_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ResolveMappingsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ResolveMappingsRequest) ProtoMessage() {}
+
+func (x *ResolveMappingsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_crosswalk_v1_crosswalk_service_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ResolveMappingsRequest.ProtoReflect.Descriptor instead.
+func (*ResolveMappingsRequest) Descriptor() ([]byte, []int) {
+	return file_aim_crosswalk_v1_crosswalk_service_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *ResolveMappingsRequest) GetCrosswalk() string {
+	if x != nil {
+		return x.Crosswalk
+	}
+	return ""
+}
+
+func (x *ResolveMappingsRequest) GetElements() []string {
+	if x != nil {
+		return x.Elements
+	}
+	return nil
+}
+
+func (x *ResolveMappingsRequest) GetDirection() ResolveMappingsRequest_Direction {
+	if x != nil {
+		return x.Direction
+	}
+	return ResolveMappingsRequest_DIRECTION_UNSPECIFIED
+}
+
+func (x *ResolveMappingsRequest) GetIncludeDescendants() bool {
+	if x != nil {
+		return x.IncludeDescendants
+	}
+	return false
+}
+
+func (x *ResolveMappingsRequest) GetIncludeAncestors() bool {
+	if x != nil {
+		return x.IncludeAncestors
+	}
+	return false
+}
+
+func (x *ResolveMappingsRequest) GetMaxHops() int32 {
+	if x != nil {
+		return x.MaxHops
+	}
+	return 0
+}
+
+func (x *ResolveMappingsRequest) GetRelationships() []Relationship {
+	if x != nil {
+		return x.Relationships
+	}
+	return nil
+}
+
+func (x *ResolveMappingsRequest) GetMinStrength() int32 {
+	if x != nil {
+		return x.MinStrength
+	}
+	return 0
+}
+
+// ResolveMappingsResponse holds the results.
+type ResolveMappingsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// One result per start element and reached element, ordered by start
+	// element, hops and reached element.
+	Results       []*ResolvedMapping `protobuf:"bytes,1,rep,name=results,proto3" json:"results,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ResolveMappingsResponse) Reset() {
+	*x = ResolveMappingsResponse{}
+	mi := &file_aim_crosswalk_v1_crosswalk_service_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ResolveMappingsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ResolveMappingsResponse) ProtoMessage() {}
+
+func (x *ResolveMappingsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_crosswalk_v1_crosswalk_service_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ResolveMappingsResponse.ProtoReflect.Descriptor instead.
+func (*ResolveMappingsResponse) Descriptor() ([]byte, []int) {
+	return file_aim_crosswalk_v1_crosswalk_service_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *ResolveMappingsResponse) GetResults() []*ResolvedMapping {
+	if x != nil {
+		return x.Results
+	}
+	return nil
+}
+
+// ResolvedMapping is one element reached from a start element.
+type ResolvedMapping struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The start element.
+	From string `protobuf:"bytes,1,opt,name=from,proto3" json:"from,omitempty"`
+	// The element reached.
+	To string `protobuf:"bytes,2,opt,name=to,proto3" json:"to,omitempty"`
+	// The framework of the element reached, `frameworks/{framework}`.
+	ToFramework string `protobuf:"bytes,3,opt,name=to_framework,json=toFramework,proto3" json:"to_framework,omitempty"`
+	// The relationship from `from` to `to`, composed along the path.
+	Relationship Relationship `protobuf:"varint,4,opt,name=relationship,proto3,enum=aim.crosswalk.v1.Relationship" json:"relationship,omitempty"`
+	// The composed strength (the weakest link), 0 when unknown.
+	Strength int32 `protobuf:"varint,5,opt,name=strength,proto3" json:"strength,omitempty"`
+	// The mappings followed, in order.
+	Path          []*PathStep `protobuf:"bytes,6,rep,name=path,proto3" json:"path,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ResolvedMapping) Reset() {
+	*x = ResolvedMapping{}
+	mi := &file_aim_crosswalk_v1_crosswalk_service_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ResolvedMapping) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ResolvedMapping) ProtoMessage() {}
+
+func (x *ResolvedMapping) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_crosswalk_v1_crosswalk_service_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ResolvedMapping.ProtoReflect.Descriptor instead.
+func (*ResolvedMapping) Descriptor() ([]byte, []int) {
+	return file_aim_crosswalk_v1_crosswalk_service_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *ResolvedMapping) GetFrom() string {
+	if x != nil {
+		return x.From
+	}
+	return ""
+}
+
+func (x *ResolvedMapping) GetTo() string {
+	if x != nil {
+		return x.To
+	}
+	return ""
+}
+
+func (x *ResolvedMapping) GetToFramework() string {
+	if x != nil {
+		return x.ToFramework
+	}
+	return ""
+}
+
+func (x *ResolvedMapping) GetRelationship() Relationship {
+	if x != nil {
+		return x.Relationship
+	}
+	return Relationship_RELATIONSHIP_UNSPECIFIED
+}
+
+func (x *ResolvedMapping) GetStrength() int32 {
+	if x != nil {
+		return x.Strength
+	}
+	return 0
+}
+
+func (x *ResolvedMapping) GetPath() []*PathStep {
+	if x != nil {
+		return x.Path
+	}
+	return nil
+}
+
+// PathStep is one mapping followed.
+type PathStep struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The mapping, `crosswalks/{crosswalk}/mappings/{mapping}`.
+	Mapping string `protobuf:"bytes,1,opt,name=mapping,proto3" json:"mapping,omitempty"`
+	// The element the step starts from.
+	From string `protobuf:"bytes,2,opt,name=from,proto3" json:"from,omitempty"`
+	// The element it reaches.
+	To string `protobuf:"bytes,3,opt,name=to,proto3" json:"to,omitempty"`
+	// The relationship in the direction travelled (inverted for reverse).
+	Relationship Relationship `protobuf:"varint,4,opt,name=relationship,proto3,enum=aim.crosswalk.v1.Relationship" json:"relationship,omitempty"`
+	// Why the step matched: "exact", "descendant" or "ancestor".
+	Match         string `protobuf:"bytes,5,opt,name=match,proto3" json:"match,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PathStep) Reset() {
+	*x = PathStep{}
+	mi := &file_aim_crosswalk_v1_crosswalk_service_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PathStep) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PathStep) ProtoMessage() {}
+
+func (x *PathStep) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_crosswalk_v1_crosswalk_service_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PathStep.ProtoReflect.Descriptor instead.
+func (*PathStep) Descriptor() ([]byte, []int) {
+	return file_aim_crosswalk_v1_crosswalk_service_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *PathStep) GetMapping() string {
+	if x != nil {
+		return x.Mapping
+	}
+	return ""
+}
+
+func (x *PathStep) GetFrom() string {
+	if x != nil {
+		return x.From
+	}
+	return ""
+}
+
+func (x *PathStep) GetTo() string {
+	if x != nil {
+		return x.To
+	}
+	return ""
+}
+
+func (x *PathStep) GetRelationship() Relationship {
+	if x != nil {
+		return x.Relationship
+	}
+	return Relationship_RELATIONSHIP_UNSPECIFIED
+}
+
+func (x *PathStep) GetMatch() string {
+	if x != nil {
+		return x.Match
+	}
+	return ""
+}
+
+// ExportTraceabilityMatrixRequest names the crosswalk.
+type ExportTraceabilityMatrixRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// `crosswalks/{crosswalk}`.
+	Crosswalk     string `protobuf:"bytes,1,opt,name=crosswalk,proto3" json:"crosswalk,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExportTraceabilityMatrixRequest) Reset() {
+	*x = ExportTraceabilityMatrixRequest{}
+	mi := &file_aim_crosswalk_v1_crosswalk_service_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExportTraceabilityMatrixRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExportTraceabilityMatrixRequest) ProtoMessage() {}
+
+func (x *ExportTraceabilityMatrixRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_crosswalk_v1_crosswalk_service_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExportTraceabilityMatrixRequest.ProtoReflect.Descriptor instead.
+func (*ExportTraceabilityMatrixRequest) Descriptor() ([]byte, []int) {
+	return file_aim_crosswalk_v1_crosswalk_service_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *ExportTraceabilityMatrixRequest) GetCrosswalk() string {
+	if x != nil {
+		return x.Crosswalk
+	}
+	return ""
+}
+
+// ExportTraceabilityMatrixResponse carries the CSV.
+type ExportTraceabilityMatrixResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The matrix as CSV.
+	Body          *httpbody.HttpBody `protobuf:"bytes,1,opt,name=body,proto3" json:"body,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExportTraceabilityMatrixResponse) Reset() {
+	*x = ExportTraceabilityMatrixResponse{}
+	mi := &file_aim_crosswalk_v1_crosswalk_service_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExportTraceabilityMatrixResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExportTraceabilityMatrixResponse) ProtoMessage() {}
+
+func (x *ExportTraceabilityMatrixResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_crosswalk_v1_crosswalk_service_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExportTraceabilityMatrixResponse.ProtoReflect.Descriptor instead.
+func (*ExportTraceabilityMatrixResponse) Descriptor() ([]byte, []int) {
+	return file_aim_crosswalk_v1_crosswalk_service_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *ExportTraceabilityMatrixResponse) GetBody() *httpbody.HttpBody {
+	if x != nil {
+		return x.Body
+	}
+	return nil
+}
+
+// AnalyzeGapsRequest names the crosswalk and what is satisfied.
+type AnalyzeGapsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The crosswalk from practices to the target framework.
+	Crosswalk string `protobuf:"bytes,1,opt,name=crosswalk,proto3" json:"crosswalk,omitempty"`
+	// An appraisal, `appraisals/{appraisal}`, whose ratings say which
+	// practices are satisfied (Fully or Largely Meets at the organizational
+	// unit). Read from the appraisal service with the caller's credentials.
+	Appraisal string `protobuf:"bytes,2,opt,name=appraisal,proto3" json:"appraisal,omitempty"`
+	// Or the satisfied practices, as ids.
+	SatisfiedPractices []string `protobuf:"bytes,3,rep,name=satisfied_practices,json=satisfiedPractices,proto3" json:"satisfied_practices,omitempty"`
+	// Only clauses under this clause id (for example "6" for planning);
+	// empty analyses the whole framework.
+	Under string `protobuf:"bytes,4,opt,name=under,proto3" json:"under,omitempty"`
+	// Practice areas (acronyms) of an integrated process to report on, for
+	// example PLAN, MC and RSK for project management.
+	ProcessPracticeAreas []string `protobuf:"bytes,5,rep,name=process_practice_areas,json=processPracticeAreas,proto3" json:"process_practice_areas,omitempty"`
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
+}
+
+func (x *AnalyzeGapsRequest) Reset() {
+	*x = AnalyzeGapsRequest{}
+	mi := &file_aim_crosswalk_v1_crosswalk_service_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AnalyzeGapsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AnalyzeGapsRequest) ProtoMessage() {}
+
+func (x *AnalyzeGapsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_crosswalk_v1_crosswalk_service_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AnalyzeGapsRequest.ProtoReflect.Descriptor instead.
+func (*AnalyzeGapsRequest) Descriptor() ([]byte, []int) {
+	return file_aim_crosswalk_v1_crosswalk_service_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *AnalyzeGapsRequest) GetCrosswalk() string {
+	if x != nil {
+		return x.Crosswalk
+	}
+	return ""
+}
+
+func (x *AnalyzeGapsRequest) GetAppraisal() string {
+	if x != nil {
+		return x.Appraisal
+	}
+	return ""
+}
+
+func (x *AnalyzeGapsRequest) GetSatisfiedPractices() []string {
+	if x != nil {
+		return x.SatisfiedPractices
+	}
+	return nil
+}
+
+func (x *AnalyzeGapsRequest) GetUnder() string {
+	if x != nil {
+		return x.Under
+	}
+	return ""
+}
+
+func (x *AnalyzeGapsRequest) GetProcessPracticeAreas() []string {
+	if x != nil {
+		return x.ProcessPracticeAreas
+	}
+	return nil
+}
+
+// AnalyzeGapsResponse classifies clauses and drafts actions.
+type AnalyzeGapsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// One row per clause, in document order.
+	Clauses []*ClauseCoverage `protobuf:"bytes,1,rep,name=clauses,proto3" json:"clauses,omitempty"`
+	// How many clauses have each coverage.
+	Summary map[string]int32 `protobuf:"bytes,2,rep,name=summary,proto3" json:"summary,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"varint,2,opt,name=value"`
+	// The integrated-process view: for the process's practice areas, the
+	// clauses they map to and their coverage.
+	ProcessClauses []*ClauseCoverage `protobuf:"bytes,3,rep,name=process_clauses,json=processClauses,proto3" json:"process_clauses,omitempty"`
+	// A first action plan: one item per clause that is not covered.
+	ActionPlan    []*ActionItem `protobuf:"bytes,4,rep,name=action_plan,json=actionPlan,proto3" json:"action_plan,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AnalyzeGapsResponse) Reset() {
+	*x = AnalyzeGapsResponse{}
+	mi := &file_aim_crosswalk_v1_crosswalk_service_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AnalyzeGapsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AnalyzeGapsResponse) ProtoMessage() {}
+
+func (x *AnalyzeGapsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_crosswalk_v1_crosswalk_service_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AnalyzeGapsResponse.ProtoReflect.Descriptor instead.
+func (*AnalyzeGapsResponse) Descriptor() ([]byte, []int) {
+	return file_aim_crosswalk_v1_crosswalk_service_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *AnalyzeGapsResponse) GetClauses() []*ClauseCoverage {
+	if x != nil {
+		return x.Clauses
+	}
+	return nil
+}
+
+func (x *AnalyzeGapsResponse) GetSummary() map[string]int32 {
+	if x != nil {
+		return x.Summary
+	}
+	return nil
+}
+
+func (x *AnalyzeGapsResponse) GetProcessClauses() []*ClauseCoverage {
+	if x != nil {
+		return x.ProcessClauses
+	}
+	return nil
+}
+
+func (x *AnalyzeGapsResponse) GetActionPlan() []*ActionItem {
+	if x != nil {
+		return x.ActionPlan
+	}
+	return nil
+}
+
+// ClauseCoverage is one clause's coverage.
+type ClauseCoverage struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The clause id.
+	Clause string `protobuf:"bytes,1,opt,name=clause,proto3" json:"clause,omitempty"`
+	// The clause title.
+	Title string `protobuf:"bytes,2,opt,name=title,proto3" json:"title,omitempty"`
+	// The coverage.
+	Coverage ClauseCoverage_Coverage `protobuf:"varint,3,opt,name=coverage,proto3,enum=aim.crosswalk.v1.ClauseCoverage_Coverage" json:"coverage,omitempty"`
+	// The practices mapped to the clause (or its descendants), with their
+	// relationship and whether they are satisfied.
+	Practices     []*PracticeLink `protobuf:"bytes,4,rep,name=practices,proto3" json:"practices,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ClauseCoverage) Reset() {
+	*x = ClauseCoverage{}
+	mi := &file_aim_crosswalk_v1_crosswalk_service_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ClauseCoverage) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ClauseCoverage) ProtoMessage() {}
+
+func (x *ClauseCoverage) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_crosswalk_v1_crosswalk_service_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ClauseCoverage.ProtoReflect.Descriptor instead.
+func (*ClauseCoverage) Descriptor() ([]byte, []int) {
+	return file_aim_crosswalk_v1_crosswalk_service_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *ClauseCoverage) GetClause() string {
+	if x != nil {
+		return x.Clause
+	}
+	return ""
+}
+
+func (x *ClauseCoverage) GetTitle() string {
+	if x != nil {
+		return x.Title
+	}
+	return ""
+}
+
+func (x *ClauseCoverage) GetCoverage() ClauseCoverage_Coverage {
+	if x != nil {
+		return x.Coverage
+	}
+	return ClauseCoverage_COVERAGE_UNSPECIFIED
+}
+
+func (x *ClauseCoverage) GetPractices() []*PracticeLink {
+	if x != nil {
+		return x.Practices
+	}
+	return nil
+}
+
+// PracticeLink is a practice related to a clause.
+type PracticeLink struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The practice id.
+	Practice string `protobuf:"bytes,1,opt,name=practice,proto3" json:"practice,omitempty"`
+	// The relationship from practice to clause.
+	Relationship Relationship `protobuf:"varint,2,opt,name=relationship,proto3,enum=aim.crosswalk.v1.Relationship" json:"relationship,omitempty"`
+	// Whether the practice is satisfied.
+	Satisfied bool `protobuf:"varint,3,opt,name=satisfied,proto3" json:"satisfied,omitempty"`
+	// The clause the mapping names (the clause itself or a descendant).
+	Via           string `protobuf:"bytes,4,opt,name=via,proto3" json:"via,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PracticeLink) Reset() {
+	*x = PracticeLink{}
+	mi := &file_aim_crosswalk_v1_crosswalk_service_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PracticeLink) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PracticeLink) ProtoMessage() {}
+
+func (x *PracticeLink) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_crosswalk_v1_crosswalk_service_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PracticeLink.ProtoReflect.Descriptor instead.
+func (*PracticeLink) Descriptor() ([]byte, []int) {
+	return file_aim_crosswalk_v1_crosswalk_service_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *PracticeLink) GetPractice() string {
+	if x != nil {
+		return x.Practice
+	}
+	return ""
+}
+
+func (x *PracticeLink) GetRelationship() Relationship {
+	if x != nil {
+		return x.Relationship
+	}
+	return Relationship_RELATIONSHIP_UNSPECIFIED
+}
+
+func (x *PracticeLink) GetSatisfied() bool {
+	if x != nil {
+		return x.Satisfied
+	}
+	return false
+}
+
+func (x *PracticeLink) GetVia() string {
+	if x != nil {
+		return x.Via
+	}
+	return ""
+}
+
+// ActionItem is a suggested action for a gap.
+type ActionItem struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The clause id.
+	Clause string `protobuf:"bytes,1,opt,name=clause,proto3" json:"clause,omitempty"`
+	// What to do, in a sentence.
+	Action string `protobuf:"bytes,2,opt,name=action,proto3" json:"action,omitempty"`
+	// Practices whose implementation would close the gap.
+	Practices     []string `protobuf:"bytes,3,rep,name=practices,proto3" json:"practices,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ActionItem) Reset() {
+	*x = ActionItem{}
+	mi := &file_aim_crosswalk_v1_crosswalk_service_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ActionItem) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ActionItem) ProtoMessage() {}
+
+func (x *ActionItem) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_crosswalk_v1_crosswalk_service_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ActionItem.ProtoReflect.Descriptor instead.
+func (*ActionItem) Descriptor() ([]byte, []int) {
+	return file_aim_crosswalk_v1_crosswalk_service_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *ActionItem) GetClause() string {
+	if x != nil {
+		return x.Clause
+	}
+	return ""
+}
+
+func (x *ActionItem) GetAction() string {
+	if x != nil {
+		return x.Action
+	}
+	return ""
+}
+
+func (x *ActionItem) GetPractices() []string {
+	if x != nil {
+		return x.Practices
+	}
+	return nil
+}
+
 var File_aim_crosswalk_v1_crosswalk_service_proto protoreflect.FileDescriptor
 
 const file_aim_crosswalk_v1_crosswalk_service_proto_rawDesc = "" +
 	"\n" +
-	"(aim/crosswalk/v1/crosswalk_service.proto\x12\x10aim.crosswalk.v1\x1a aim/crosswalk/v1/framework.proto\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x17google/api/client.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\"\x82\x01\n" +
+	"(aim/crosswalk/v1/crosswalk_service.proto\x12\x10aim.crosswalk.v1\x1a aim/crosswalk/v1/framework.proto\x1a aim/crosswalk/v1/resources.proto\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x17google/api/client.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/httpbody.proto\x1a\x19google/api/resource.proto\"\x82\x01\n" +
 	"\x13GetFrameworkRequest\x12k\n" +
 	"\x04name\x18\x01 \x01(\tBW\xe0A\x02\xfaA&\n" +
 	"$crosswalk.aim-platform.dev/Framework\xbaH(r&2$^frameworks/[a-z0-9][a-z0-9-]{0,62}$R\x04name\"Q\n" +
@@ -246,10 +2292,179 @@ const file_aim_crosswalk_v1_crosswalk_service_proto_rawDesc = "" +
 	"\n" +
 	"frameworks\x18\x01 \x03(\v2\x1b.aim.crosswalk.v1.FrameworkR\n" +
 	"frameworks\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xa2\x02\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xa3\x01\n" +
+	"\x10GetClauseRequest\x12\x8e\x01\n" +
+	"\x04name\x18\x01 \x01(\tBz\xe0A\x02\xfaA#\n" +
+	"!crosswalk.aim-platform.dev/Clause\xbaHNrL2J^frameworks/[a-z0-9][a-z0-9-]{0,62}/clauses/[A-Za-z0-9][A-Za-z0-9.]{0,63}$R\x04name\"E\n" +
+	"\x11GetClauseResponse\x120\n" +
+	"\x06clause\x18\x01 \x01(\v2\x18.aim.crosswalk.v1.ClauseR\x06clause\"\xfc\x01\n" +
+	"\x12ListClausesRequest\x12o\n" +
+	"\x06parent\x18\x01 \x01(\tBW\xe0A\x02\xfaA&\n" +
+	"$crosswalk.aim-platform.dev/Framework\xbaH(r&2$^frameworks/[a-z0-9][a-z0-9-]{0,62}$R\x06parent\x12'\n" +
+	"\tpage_size\x18\x02 \x01(\x05B\n" +
+	"\xe0A\x01\xbaH\x04\x1a\x02(\x00R\bpageSize\x12*\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tB\v\xe0A\x01\xbaH\x05r\x03\x18\x80\bR\tpageToken\x12 \n" +
+	"\x05under\x18\x04 \x01(\tB\n" +
+	"\xe0A\x01\xbaH\x04r\x02\x18@R\x05under\"q\n" +
+	"\x13ListClausesResponse\x122\n" +
+	"\aclauses\x18\x01 \x03(\v2\x18.aim.crosswalk.v1.ClauseR\aclauses\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x9d\x01\n" +
+	"\x16CreateCrosswalkRequest\x12>\n" +
+	"\tcrosswalk\x18\x01 \x01(\v2\x1b.aim.crosswalk.v1.CrosswalkB\x03\xe0A\x02R\tcrosswalk\x12C\n" +
+	"\fcrosswalk_id\x18\x02 \x01(\tB \xe0A\x02\xbaH\x1ar\x182\x16^[a-z][a-z0-9-]{0,62}$R\vcrosswalkId\"T\n" +
+	"\x17CreateCrosswalkResponse\x129\n" +
+	"\tcrosswalk\x18\x01 \x01(\v2\x1b.aim.crosswalk.v1.CrosswalkR\tcrosswalk\"\x82\x01\n" +
+	"\x13GetCrosswalkRequest\x12k\n" +
+	"\x04name\x18\x01 \x01(\tBW\xe0A\x02\xfaA&\n" +
+	"$crosswalk.aim-platform.dev/Crosswalk\xbaH(r&2$^crosswalks/[a-z0-9][a-z0-9-]{0,62}$R\x04name\"Q\n" +
+	"\x14GetCrosswalkResponse\x129\n" +
+	"\tcrosswalk\x18\x01 \x01(\v2\x1b.aim.crosswalk.v1.CrosswalkR\tcrosswalk\"l\n" +
+	"\x15ListCrosswalksRequest\x12'\n" +
+	"\tpage_size\x18\x01 \x01(\x05B\n" +
+	"\xe0A\x01\xbaH\x04\x1a\x02(\x00R\bpageSize\x12*\n" +
+	"\n" +
+	"page_token\x18\x02 \x01(\tB\v\xe0A\x01\xbaH\x05r\x03\x18\x80\bR\tpageToken\"}\n" +
+	"\x16ListCrosswalksResponse\x12;\n" +
+	"\n" +
+	"crosswalks\x18\x01 \x03(\v2\x1b.aim.crosswalk.v1.CrosswalkR\n" +
+	"crosswalks\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xa5\x01\n" +
+	"\x16DeleteCrosswalkRequest\x12k\n" +
+	"\x04name\x18\x01 \x01(\tBW\xe0A\x02\xfaA&\n" +
+	"$crosswalk.aim-platform.dev/Crosswalk\xbaH(r&2$^crosswalks/[a-z0-9][a-z0-9-]{0,62}$R\x04name\x12\x1e\n" +
+	"\x04etag\x18\x02 \x01(\tB\n" +
+	"\xe0A\x01\xbaH\x04r\x02\x18@R\x04etag\"\x19\n" +
+	"\x17DeleteCrosswalkResponse\"\xa0\x01\n" +
+	"\x11GetMappingRequest\x12\x8a\x01\n" +
+	"\x04name\x18\x01 \x01(\tBv\xe0A\x02\xfaA$\n" +
+	"\"crosswalk.aim-platform.dev/Mapping\xbaHIrG2E^crosswalks/[a-z0-9][a-z0-9-]{0,62}/mappings/[a-z0-9][a-z0-9-]{0,62}$R\x04name\"I\n" +
+	"\x12GetMappingResponse\x123\n" +
+	"\amapping\x18\x01 \x01(\v2\x19.aim.crosswalk.v1.MappingR\amapping\"\xdb\x01\n" +
+	"\x13ListMappingsRequest\x12o\n" +
+	"\x06parent\x18\x01 \x01(\tBW\xe0A\x02\xfaA&\n" +
+	"$crosswalk.aim-platform.dev/Crosswalk\xbaH(r&2$^crosswalks/[a-z0-9][a-z0-9-]{0,62}$R\x06parent\x12'\n" +
+	"\tpage_size\x18\x02 \x01(\x05B\n" +
+	"\xe0A\x01\xbaH\x04\x1a\x02(\x00R\bpageSize\x12*\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tB\v\xe0A\x01\xbaH\x05r\x03\x18\x80\bR\tpageToken\"u\n" +
+	"\x14ListMappingsResponse\x125\n" +
+	"\bmappings\x18\x01 \x03(\v2\x19.aim.crosswalk.v1.MappingR\bmappings\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x9b\x02\n" +
+	"\x16ImportCrosswalkRequest\x12k\n" +
+	"\x04name\x18\x01 \x01(\tBW\xe0A\x02\xfaA&\n" +
+	"$crosswalk.aim-platform.dev/Crosswalk\xbaH(r&2$^crosswalks/[a-z0-9][a-z0-9-]{0,62}$R\x04name\x12?\n" +
+	"\x06format\x18\x02 \x01(\x0e2\x18.aim.crosswalk.v1.FormatB\r\xe0A\x02\xbaH\a\x82\x01\x04\x10\x01 \x00R\x06format\x12)\n" +
+	"\acontent\x18\x03 \x01(\tB\x0f\xe0A\x02\xbaH\tr\a\x10\x01(\x80\x80\x80\bR\acontent\x12(\n" +
+	"\rvalidate_only\x18\x04 \x01(\bB\x03\xe0A\x01R\fvalidateOnly\"\x95\x01\n" +
+	"\x17ImportCrosswalkResponse\x129\n" +
+	"\tcrosswalk\x18\x01 \x01(\v2\x1b.aim.crosswalk.v1.CrosswalkR\tcrosswalk\x12#\n" +
+	"\rmapping_count\x18\x02 \x01(\x05R\fmappingCount\x12\x1a\n" +
+	"\bwarnings\x18\x03 \x03(\tR\bwarnings\"\xc4\x01\n" +
+	"\x16ExportCrosswalkRequest\x12k\n" +
+	"\x04name\x18\x01 \x01(\tBW\xe0A\x02\xfaA&\n" +
+	"$crosswalk.aim-platform.dev/Crosswalk\xbaH(r&2$^crosswalks/[a-z0-9][a-z0-9-]{0,62}$R\x04name\x12=\n" +
+	"\x06format\x18\x02 \x01(\x0e2\x18.aim.crosswalk.v1.FormatB\v\xe0A\x01\xbaH\x05\x82\x01\x02\x10\x01R\x06format\"C\n" +
+	"\x17ExportCrosswalkResponse\x12(\n" +
+	"\x04body\x18\x01 \x01(\v2\x14.google.api.HttpBodyR\x04body\"\x94\x05\n" +
+	"\x16ResolveMappingsRequest\x12u\n" +
+	"\tcrosswalk\x18\x01 \x01(\tBW\xe0A\x02\xfaA&\n" +
+	"$crosswalk.aim-platform.dev/Crosswalk\xbaH(r&2$^crosswalks/[a-z0-9][a-z0-9-]{0,62}$R\tcrosswalk\x122\n" +
+	"\belements\x18\x02 \x03(\tB\x16\xe0A\x02\xbaH\x10\x92\x01\r\b\x01\x10\xe8\a\"\x06r\x04\x10\x01\x18@R\belements\x12]\n" +
+	"\tdirection\x18\x03 \x01(\x0e22.aim.crosswalk.v1.ResolveMappingsRequest.DirectionB\v\xe0A\x01\xbaH\x05\x82\x01\x02\x10\x01R\tdirection\x124\n" +
+	"\x13include_descendants\x18\x04 \x01(\bB\x03\xe0A\x01R\x12includeDescendants\x120\n" +
+	"\x11include_ancestors\x18\x05 \x01(\bB\x03\xe0A\x01R\x10includeAncestors\x12'\n" +
+	"\bmax_hops\x18\x06 \x01(\x05B\f\xe0A\x01\xbaH\x06\x1a\x04\x18\x03(\x00R\amaxHops\x12X\n" +
+	"\rrelationships\x18\a \x03(\x0e2\x1e.aim.crosswalk.v1.RelationshipB\x12\xe0A\x01\xbaH\f\x92\x01\t\x10\x06\"\x05\x82\x01\x02\x10\x01R\rrelationships\x12/\n" +
+	"\fmin_strength\x18\b \x01(\x05B\f\xe0A\x01\xbaH\x06\x1a\x04\x18\n" +
+	"(\x00R\vminStrength\"T\n" +
+	"\tDirection\x12\x19\n" +
+	"\x15DIRECTION_UNSPECIFIED\x10\x00\x12\x15\n" +
+	"\x11DIRECTION_FORWARD\x10\x01\x12\x15\n" +
+	"\x11DIRECTION_REVERSE\x10\x02\"V\n" +
+	"\x17ResolveMappingsResponse\x12;\n" +
+	"\aresults\x18\x01 \x03(\v2!.aim.crosswalk.v1.ResolvedMappingR\aresults\"\xe8\x01\n" +
+	"\x0fResolvedMapping\x12\x12\n" +
+	"\x04from\x18\x01 \x01(\tR\x04from\x12\x0e\n" +
+	"\x02to\x18\x02 \x01(\tR\x02to\x12!\n" +
+	"\fto_framework\x18\x03 \x01(\tR\vtoFramework\x12B\n" +
+	"\frelationship\x18\x04 \x01(\x0e2\x1e.aim.crosswalk.v1.RelationshipR\frelationship\x12\x1a\n" +
+	"\bstrength\x18\x05 \x01(\x05R\bstrength\x12.\n" +
+	"\x04path\x18\x06 \x03(\v2\x1a.aim.crosswalk.v1.PathStepR\x04path\"\xa2\x01\n" +
+	"\bPathStep\x12\x18\n" +
+	"\amapping\x18\x01 \x01(\tR\amapping\x12\x12\n" +
+	"\x04from\x18\x02 \x01(\tR\x04from\x12\x0e\n" +
+	"\x02to\x18\x03 \x01(\tR\x02to\x12B\n" +
+	"\frelationship\x18\x04 \x01(\x0e2\x1e.aim.crosswalk.v1.RelationshipR\frelationship\x12\x14\n" +
+	"\x05match\x18\x05 \x01(\tR\x05match\"\x98\x01\n" +
+	"\x1fExportTraceabilityMatrixRequest\x12u\n" +
+	"\tcrosswalk\x18\x01 \x01(\tBW\xe0A\x02\xfaA&\n" +
+	"$crosswalk.aim-platform.dev/Crosswalk\xbaH(r&2$^crosswalks/[a-z0-9][a-z0-9-]{0,62}$R\tcrosswalk\"L\n" +
+	" ExportTraceabilityMatrixResponse\x12(\n" +
+	"\x04body\x18\x01 \x01(\v2\x14.google.api.HttpBodyR\x04body\"\x88\x03\n" +
+	"\x12AnalyzeGapsRequest\x12u\n" +
+	"\tcrosswalk\x18\x01 \x01(\tBW\xe0A\x02\xfaA&\n" +
+	"$crosswalk.aim-platform.dev/Crosswalk\xbaH(r&2$^crosswalks/[a-z0-9][a-z0-9-]{0,62}$R\tcrosswalk\x12O\n" +
+	"\tappraisal\x18\x02 \x01(\tB1\xe0A\x01\xbaH+r)2'^(appraisals/[a-z0-9][a-z0-9-]{0,62})?$R\tappraisal\x12E\n" +
+	"\x13satisfied_practices\x18\x03 \x03(\tB\x14\xe0A\x01\xbaH\x0e\x92\x01\v\x10\x88'\"\x06r\x04\x10\x01\x18@R\x12satisfiedPractices\x12 \n" +
+	"\x05under\x18\x04 \x01(\tB\n" +
+	"\xe0A\x01\xbaH\x04r\x02\x18@R\x05under\x12A\n" +
+	"\x16process_practice_areas\x18\x05 \x03(\tB\v\xe0A\x01\xbaH\x05\x92\x01\x02\x102R\x14processPracticeAreas\"\xe5\x02\n" +
+	"\x13AnalyzeGapsResponse\x12:\n" +
+	"\aclauses\x18\x01 \x03(\v2 .aim.crosswalk.v1.ClauseCoverageR\aclauses\x12L\n" +
+	"\asummary\x18\x02 \x03(\v22.aim.crosswalk.v1.AnalyzeGapsResponse.SummaryEntryR\asummary\x12I\n" +
+	"\x0fprocess_clauses\x18\x03 \x03(\v2 .aim.crosswalk.v1.ClauseCoverageR\x0eprocessClauses\x12=\n" +
+	"\vaction_plan\x18\x04 \x03(\v2\x1c.aim.crosswalk.v1.ActionItemR\n" +
+	"actionPlan\x1a:\n" +
+	"\fSummaryEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\x05R\x05value:\x028\x01\"\xd3\x02\n" +
+	"\x0eClauseCoverage\x12\x16\n" +
+	"\x06clause\x18\x01 \x01(\tR\x06clause\x12\x14\n" +
+	"\x05title\x18\x02 \x01(\tR\x05title\x12E\n" +
+	"\bcoverage\x18\x03 \x01(\x0e2).aim.crosswalk.v1.ClauseCoverage.CoverageR\bcoverage\x12<\n" +
+	"\tpractices\x18\x04 \x03(\v2\x1e.aim.crosswalk.v1.PracticeLinkR\tpractices\"\x8d\x01\n" +
+	"\bCoverage\x12\x18\n" +
+	"\x14COVERAGE_UNSPECIFIED\x10\x00\x12\x14\n" +
+	"\x10COVERAGE_COVERED\x10\x01\x12\x1e\n" +
+	"\x1aCOVERAGE_PARTIALLY_COVERED\x10\x02\x12\x18\n" +
+	"\x14COVERAGE_NOT_COVERED\x10\x03\x12\x17\n" +
+	"\x13COVERAGE_NOT_MAPPED\x10\x04\"\x9e\x01\n" +
+	"\fPracticeLink\x12\x1a\n" +
+	"\bpractice\x18\x01 \x01(\tR\bpractice\x12B\n" +
+	"\frelationship\x18\x02 \x01(\x0e2\x1e.aim.crosswalk.v1.RelationshipR\frelationship\x12\x1c\n" +
+	"\tsatisfied\x18\x03 \x01(\bR\tsatisfied\x12\x10\n" +
+	"\x03via\x18\x04 \x01(\tR\x03via\"Z\n" +
+	"\n" +
+	"ActionItem\x12\x16\n" +
+	"\x06clause\x18\x01 \x01(\tR\x06clause\x12\x16\n" +
+	"\x06action\x18\x02 \x01(\tR\x06action\x12\x1c\n" +
+	"\tpractices\x18\x03 \x03(\tR\tpractices*p\n" +
+	"\x06Format\x12\x16\n" +
+	"\x12FORMAT_UNSPECIFIED\x10\x00\x12\x0e\n" +
+	"\n" +
+	"FORMAT_CSV\x10\x01\x12\x0e\n" +
+	"\n" +
+	"FORMAT_TSV\x10\x02\x12\x0f\n" +
+	"\vFORMAT_JSON\x10\x03\x12\x1d\n" +
+	"\x19FORMAT_OSCAL_MAPPING_JSON\x10\x042\xda\x11\n" +
 	"\x10CrosswalkService\x12\x90\x01\n" +
 	"\fGetFramework\x12%.aim.crosswalk.v1.GetFrameworkRequest\x1a&.aim.crosswalk.v1.GetFrameworkResponse\"1\xdaA\x04name\x82\xd3\xe4\x93\x02$b\tframework\x12\x17/v1/{name=frameworks/*}\x12{\n" +
-	"\x0eListFrameworks\x12'.aim.crosswalk.v1.ListFrameworksRequest\x1a(.aim.crosswalk.v1.ListFrameworksResponse\"\x16\x82\xd3\xe4\x93\x02\x10\x12\x0e/v1/frameworksB>Z<github.com/aim-platform/aim/gen/aim/crosswalk/v1;crosswalkv1b\x06proto3"
+	"\x0eListFrameworks\x12'.aim.crosswalk.v1.ListFrameworksRequest\x1a(.aim.crosswalk.v1.ListFrameworksResponse\"\x16\x82\xd3\xe4\x93\x02\x10\x12\x0e/v1/frameworks\x12\x8e\x01\n" +
+	"\tGetClause\x12\".aim.crosswalk.v1.GetClauseRequest\x1a#.aim.crosswalk.v1.GetClauseResponse\"8\xdaA\x04name\x82\xd3\xe4\x93\x02+b\x06clause\x12!/v1/{name=frameworks/*/clauses/*}\x12\x8e\x01\n" +
+	"\vListClauses\x12$.aim.crosswalk.v1.ListClausesRequest\x1a%.aim.crosswalk.v1.ListClausesResponse\"2\xdaA\x06parent\x82\xd3\xe4\x93\x02#\x12!/v1/{parent=frameworks/*}/clauses\x12\xad\x01\n" +
+	"\x0fCreateCrosswalk\x12(.aim.crosswalk.v1.CreateCrosswalkRequest\x1a).aim.crosswalk.v1.CreateCrosswalkResponse\"E\xdaA\x16crosswalk,crosswalk_id\x82\xd3\xe4\x93\x02&:\tcrosswalkb\tcrosswalk\"\x0e/v1/crosswalks\x12\x90\x01\n" +
+	"\fGetCrosswalk\x12%.aim.crosswalk.v1.GetCrosswalkRequest\x1a&.aim.crosswalk.v1.GetCrosswalkResponse\"1\xdaA\x04name\x82\xd3\xe4\x93\x02$b\tcrosswalk\x12\x17/v1/{name=crosswalks/*}\x12{\n" +
+	"\x0eListCrosswalks\x12'.aim.crosswalk.v1.ListCrosswalksRequest\x1a(.aim.crosswalk.v1.ListCrosswalksResponse\"\x16\x82\xd3\xe4\x93\x02\x10\x12\x0e/v1/crosswalks\x12\x8e\x01\n" +
+	"\x0fDeleteCrosswalk\x12(.aim.crosswalk.v1.DeleteCrosswalkRequest\x1a).aim.crosswalk.v1.DeleteCrosswalkResponse\"&\xdaA\x04name\x82\xd3\xe4\x93\x02\x19*\x17/v1/{name=crosswalks/*}\x12\x93\x01\n" +
+	"\n" +
+	"GetMapping\x12#.aim.crosswalk.v1.GetMappingRequest\x1a$.aim.crosswalk.v1.GetMappingResponse\":\xdaA\x04name\x82\xd3\xe4\x93\x02-b\amapping\x12\"/v1/{name=crosswalks/*/mappings/*}\x12\x92\x01\n" +
+	"\fListMappings\x12%.aim.crosswalk.v1.ListMappingsRequest\x1a&.aim.crosswalk.v1.ListMappingsResponse\"3\xdaA\x06parent\x82\xd3\xe4\x93\x02$\x12\"/v1/{parent=crosswalks/*}/mappings\x12\x91\x01\n" +
+	"\x0fImportCrosswalk\x12(.aim.crosswalk.v1.ImportCrosswalkRequest\x1a).aim.crosswalk.v1.ImportCrosswalkResponse\")\x82\xd3\xe4\x93\x02#:\x01*\"\x1e/v1/{name=crosswalks/*}:import\x12\x94\x01\n" +
+	"\x0fExportCrosswalk\x12(.aim.crosswalk.v1.ExportCrosswalkRequest\x1a).aim.crosswalk.v1.ExportCrosswalkResponse\",\x82\xd3\xe4\x93\x02&b\x04body\x12\x1e/v1/{name=crosswalks/*}:export\x12\x97\x01\n" +
+	"\x0fResolveMappings\x12(.aim.crosswalk.v1.ResolveMappingsRequest\x1a).aim.crosswalk.v1.ResolveMappingsResponse\"/\x82\xd3\xe4\x93\x02):\x01*\"$/v1/{crosswalk=crosswalks/*}:resolve\x12\xc0\x01\n" +
+	"\x18ExportTraceabilityMatrix\x121.aim.crosswalk.v1.ExportTraceabilityMatrixRequest\x1a2.aim.crosswalk.v1.ExportTraceabilityMatrixResponse\"=\x82\xd3\xe4\x93\x027b\x04body\x12//v1/{crosswalk=crosswalks/*}:traceabilityMatrix\x12\x8f\x01\n" +
+	"\vAnalyzeGaps\x12$.aim.crosswalk.v1.AnalyzeGapsRequest\x1a%.aim.crosswalk.v1.AnalyzeGapsResponse\"3\x82\xd3\xe4\x93\x02-:\x01*\"(/v1/{crosswalk=crosswalks/*}:analyzeGapsB>Z<github.com/aim-platform/aim/gen/aim/crosswalk/v1;crosswalkv1b\x06proto3"
 
 var (
 	file_aim_crosswalk_v1_crosswalk_service_proto_rawDescOnce sync.Once
@@ -263,26 +2478,119 @@ func file_aim_crosswalk_v1_crosswalk_service_proto_rawDescGZIP() []byte {
 	return file_aim_crosswalk_v1_crosswalk_service_proto_rawDescData
 }
 
-var file_aim_crosswalk_v1_crosswalk_service_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
+var file_aim_crosswalk_v1_crosswalk_service_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
+var file_aim_crosswalk_v1_crosswalk_service_proto_msgTypes = make([]protoimpl.MessageInfo, 36)
 var file_aim_crosswalk_v1_crosswalk_service_proto_goTypes = []any{
-	(*GetFrameworkRequest)(nil),    // 0: aim.crosswalk.v1.GetFrameworkRequest
-	(*GetFrameworkResponse)(nil),   // 1: aim.crosswalk.v1.GetFrameworkResponse
-	(*ListFrameworksRequest)(nil),  // 2: aim.crosswalk.v1.ListFrameworksRequest
-	(*ListFrameworksResponse)(nil), // 3: aim.crosswalk.v1.ListFrameworksResponse
-	(*Framework)(nil),              // 4: aim.crosswalk.v1.Framework
+	(Format)(0),                              // 0: aim.crosswalk.v1.Format
+	(ResolveMappingsRequest_Direction)(0),    // 1: aim.crosswalk.v1.ResolveMappingsRequest.Direction
+	(ClauseCoverage_Coverage)(0),             // 2: aim.crosswalk.v1.ClauseCoverage.Coverage
+	(*GetFrameworkRequest)(nil),              // 3: aim.crosswalk.v1.GetFrameworkRequest
+	(*GetFrameworkResponse)(nil),             // 4: aim.crosswalk.v1.GetFrameworkResponse
+	(*ListFrameworksRequest)(nil),            // 5: aim.crosswalk.v1.ListFrameworksRequest
+	(*ListFrameworksResponse)(nil),           // 6: aim.crosswalk.v1.ListFrameworksResponse
+	(*GetClauseRequest)(nil),                 // 7: aim.crosswalk.v1.GetClauseRequest
+	(*GetClauseResponse)(nil),                // 8: aim.crosswalk.v1.GetClauseResponse
+	(*ListClausesRequest)(nil),               // 9: aim.crosswalk.v1.ListClausesRequest
+	(*ListClausesResponse)(nil),              // 10: aim.crosswalk.v1.ListClausesResponse
+	(*CreateCrosswalkRequest)(nil),           // 11: aim.crosswalk.v1.CreateCrosswalkRequest
+	(*CreateCrosswalkResponse)(nil),          // 12: aim.crosswalk.v1.CreateCrosswalkResponse
+	(*GetCrosswalkRequest)(nil),              // 13: aim.crosswalk.v1.GetCrosswalkRequest
+	(*GetCrosswalkResponse)(nil),             // 14: aim.crosswalk.v1.GetCrosswalkResponse
+	(*ListCrosswalksRequest)(nil),            // 15: aim.crosswalk.v1.ListCrosswalksRequest
+	(*ListCrosswalksResponse)(nil),           // 16: aim.crosswalk.v1.ListCrosswalksResponse
+	(*DeleteCrosswalkRequest)(nil),           // 17: aim.crosswalk.v1.DeleteCrosswalkRequest
+	(*DeleteCrosswalkResponse)(nil),          // 18: aim.crosswalk.v1.DeleteCrosswalkResponse
+	(*GetMappingRequest)(nil),                // 19: aim.crosswalk.v1.GetMappingRequest
+	(*GetMappingResponse)(nil),               // 20: aim.crosswalk.v1.GetMappingResponse
+	(*ListMappingsRequest)(nil),              // 21: aim.crosswalk.v1.ListMappingsRequest
+	(*ListMappingsResponse)(nil),             // 22: aim.crosswalk.v1.ListMappingsResponse
+	(*ImportCrosswalkRequest)(nil),           // 23: aim.crosswalk.v1.ImportCrosswalkRequest
+	(*ImportCrosswalkResponse)(nil),          // 24: aim.crosswalk.v1.ImportCrosswalkResponse
+	(*ExportCrosswalkRequest)(nil),           // 25: aim.crosswalk.v1.ExportCrosswalkRequest
+	(*ExportCrosswalkResponse)(nil),          // 26: aim.crosswalk.v1.ExportCrosswalkResponse
+	(*ResolveMappingsRequest)(nil),           // 27: aim.crosswalk.v1.ResolveMappingsRequest
+	(*ResolveMappingsResponse)(nil),          // 28: aim.crosswalk.v1.ResolveMappingsResponse
+	(*ResolvedMapping)(nil),                  // 29: aim.crosswalk.v1.ResolvedMapping
+	(*PathStep)(nil),                         // 30: aim.crosswalk.v1.PathStep
+	(*ExportTraceabilityMatrixRequest)(nil),  // 31: aim.crosswalk.v1.ExportTraceabilityMatrixRequest
+	(*ExportTraceabilityMatrixResponse)(nil), // 32: aim.crosswalk.v1.ExportTraceabilityMatrixResponse
+	(*AnalyzeGapsRequest)(nil),               // 33: aim.crosswalk.v1.AnalyzeGapsRequest
+	(*AnalyzeGapsResponse)(nil),              // 34: aim.crosswalk.v1.AnalyzeGapsResponse
+	(*ClauseCoverage)(nil),                   // 35: aim.crosswalk.v1.ClauseCoverage
+	(*PracticeLink)(nil),                     // 36: aim.crosswalk.v1.PracticeLink
+	(*ActionItem)(nil),                       // 37: aim.crosswalk.v1.ActionItem
+	nil,                                      // 38: aim.crosswalk.v1.AnalyzeGapsResponse.SummaryEntry
+	(*Framework)(nil),                        // 39: aim.crosswalk.v1.Framework
+	(*Clause)(nil),                           // 40: aim.crosswalk.v1.Clause
+	(*Crosswalk)(nil),                        // 41: aim.crosswalk.v1.Crosswalk
+	(*Mapping)(nil),                          // 42: aim.crosswalk.v1.Mapping
+	(*httpbody.HttpBody)(nil),                // 43: google.api.HttpBody
+	(Relationship)(0),                        // 44: aim.crosswalk.v1.Relationship
 }
 var file_aim_crosswalk_v1_crosswalk_service_proto_depIdxs = []int32{
-	4, // 0: aim.crosswalk.v1.GetFrameworkResponse.framework:type_name -> aim.crosswalk.v1.Framework
-	4, // 1: aim.crosswalk.v1.ListFrameworksResponse.frameworks:type_name -> aim.crosswalk.v1.Framework
-	0, // 2: aim.crosswalk.v1.CrosswalkService.GetFramework:input_type -> aim.crosswalk.v1.GetFrameworkRequest
-	2, // 3: aim.crosswalk.v1.CrosswalkService.ListFrameworks:input_type -> aim.crosswalk.v1.ListFrameworksRequest
-	1, // 4: aim.crosswalk.v1.CrosswalkService.GetFramework:output_type -> aim.crosswalk.v1.GetFrameworkResponse
-	3, // 5: aim.crosswalk.v1.CrosswalkService.ListFrameworks:output_type -> aim.crosswalk.v1.ListFrameworksResponse
-	4, // [4:6] is the sub-list for method output_type
-	2, // [2:4] is the sub-list for method input_type
-	2, // [2:2] is the sub-list for extension type_name
-	2, // [2:2] is the sub-list for extension extendee
-	0, // [0:2] is the sub-list for field type_name
+	39, // 0: aim.crosswalk.v1.GetFrameworkResponse.framework:type_name -> aim.crosswalk.v1.Framework
+	39, // 1: aim.crosswalk.v1.ListFrameworksResponse.frameworks:type_name -> aim.crosswalk.v1.Framework
+	40, // 2: aim.crosswalk.v1.GetClauseResponse.clause:type_name -> aim.crosswalk.v1.Clause
+	40, // 3: aim.crosswalk.v1.ListClausesResponse.clauses:type_name -> aim.crosswalk.v1.Clause
+	41, // 4: aim.crosswalk.v1.CreateCrosswalkRequest.crosswalk:type_name -> aim.crosswalk.v1.Crosswalk
+	41, // 5: aim.crosswalk.v1.CreateCrosswalkResponse.crosswalk:type_name -> aim.crosswalk.v1.Crosswalk
+	41, // 6: aim.crosswalk.v1.GetCrosswalkResponse.crosswalk:type_name -> aim.crosswalk.v1.Crosswalk
+	41, // 7: aim.crosswalk.v1.ListCrosswalksResponse.crosswalks:type_name -> aim.crosswalk.v1.Crosswalk
+	42, // 8: aim.crosswalk.v1.GetMappingResponse.mapping:type_name -> aim.crosswalk.v1.Mapping
+	42, // 9: aim.crosswalk.v1.ListMappingsResponse.mappings:type_name -> aim.crosswalk.v1.Mapping
+	0,  // 10: aim.crosswalk.v1.ImportCrosswalkRequest.format:type_name -> aim.crosswalk.v1.Format
+	41, // 11: aim.crosswalk.v1.ImportCrosswalkResponse.crosswalk:type_name -> aim.crosswalk.v1.Crosswalk
+	0,  // 12: aim.crosswalk.v1.ExportCrosswalkRequest.format:type_name -> aim.crosswalk.v1.Format
+	43, // 13: aim.crosswalk.v1.ExportCrosswalkResponse.body:type_name -> google.api.HttpBody
+	1,  // 14: aim.crosswalk.v1.ResolveMappingsRequest.direction:type_name -> aim.crosswalk.v1.ResolveMappingsRequest.Direction
+	44, // 15: aim.crosswalk.v1.ResolveMappingsRequest.relationships:type_name -> aim.crosswalk.v1.Relationship
+	29, // 16: aim.crosswalk.v1.ResolveMappingsResponse.results:type_name -> aim.crosswalk.v1.ResolvedMapping
+	44, // 17: aim.crosswalk.v1.ResolvedMapping.relationship:type_name -> aim.crosswalk.v1.Relationship
+	30, // 18: aim.crosswalk.v1.ResolvedMapping.path:type_name -> aim.crosswalk.v1.PathStep
+	44, // 19: aim.crosswalk.v1.PathStep.relationship:type_name -> aim.crosswalk.v1.Relationship
+	43, // 20: aim.crosswalk.v1.ExportTraceabilityMatrixResponse.body:type_name -> google.api.HttpBody
+	35, // 21: aim.crosswalk.v1.AnalyzeGapsResponse.clauses:type_name -> aim.crosswalk.v1.ClauseCoverage
+	38, // 22: aim.crosswalk.v1.AnalyzeGapsResponse.summary:type_name -> aim.crosswalk.v1.AnalyzeGapsResponse.SummaryEntry
+	35, // 23: aim.crosswalk.v1.AnalyzeGapsResponse.process_clauses:type_name -> aim.crosswalk.v1.ClauseCoverage
+	37, // 24: aim.crosswalk.v1.AnalyzeGapsResponse.action_plan:type_name -> aim.crosswalk.v1.ActionItem
+	2,  // 25: aim.crosswalk.v1.ClauseCoverage.coverage:type_name -> aim.crosswalk.v1.ClauseCoverage.Coverage
+	36, // 26: aim.crosswalk.v1.ClauseCoverage.practices:type_name -> aim.crosswalk.v1.PracticeLink
+	44, // 27: aim.crosswalk.v1.PracticeLink.relationship:type_name -> aim.crosswalk.v1.Relationship
+	3,  // 28: aim.crosswalk.v1.CrosswalkService.GetFramework:input_type -> aim.crosswalk.v1.GetFrameworkRequest
+	5,  // 29: aim.crosswalk.v1.CrosswalkService.ListFrameworks:input_type -> aim.crosswalk.v1.ListFrameworksRequest
+	7,  // 30: aim.crosswalk.v1.CrosswalkService.GetClause:input_type -> aim.crosswalk.v1.GetClauseRequest
+	9,  // 31: aim.crosswalk.v1.CrosswalkService.ListClauses:input_type -> aim.crosswalk.v1.ListClausesRequest
+	11, // 32: aim.crosswalk.v1.CrosswalkService.CreateCrosswalk:input_type -> aim.crosswalk.v1.CreateCrosswalkRequest
+	13, // 33: aim.crosswalk.v1.CrosswalkService.GetCrosswalk:input_type -> aim.crosswalk.v1.GetCrosswalkRequest
+	15, // 34: aim.crosswalk.v1.CrosswalkService.ListCrosswalks:input_type -> aim.crosswalk.v1.ListCrosswalksRequest
+	17, // 35: aim.crosswalk.v1.CrosswalkService.DeleteCrosswalk:input_type -> aim.crosswalk.v1.DeleteCrosswalkRequest
+	19, // 36: aim.crosswalk.v1.CrosswalkService.GetMapping:input_type -> aim.crosswalk.v1.GetMappingRequest
+	21, // 37: aim.crosswalk.v1.CrosswalkService.ListMappings:input_type -> aim.crosswalk.v1.ListMappingsRequest
+	23, // 38: aim.crosswalk.v1.CrosswalkService.ImportCrosswalk:input_type -> aim.crosswalk.v1.ImportCrosswalkRequest
+	25, // 39: aim.crosswalk.v1.CrosswalkService.ExportCrosswalk:input_type -> aim.crosswalk.v1.ExportCrosswalkRequest
+	27, // 40: aim.crosswalk.v1.CrosswalkService.ResolveMappings:input_type -> aim.crosswalk.v1.ResolveMappingsRequest
+	31, // 41: aim.crosswalk.v1.CrosswalkService.ExportTraceabilityMatrix:input_type -> aim.crosswalk.v1.ExportTraceabilityMatrixRequest
+	33, // 42: aim.crosswalk.v1.CrosswalkService.AnalyzeGaps:input_type -> aim.crosswalk.v1.AnalyzeGapsRequest
+	4,  // 43: aim.crosswalk.v1.CrosswalkService.GetFramework:output_type -> aim.crosswalk.v1.GetFrameworkResponse
+	6,  // 44: aim.crosswalk.v1.CrosswalkService.ListFrameworks:output_type -> aim.crosswalk.v1.ListFrameworksResponse
+	8,  // 45: aim.crosswalk.v1.CrosswalkService.GetClause:output_type -> aim.crosswalk.v1.GetClauseResponse
+	10, // 46: aim.crosswalk.v1.CrosswalkService.ListClauses:output_type -> aim.crosswalk.v1.ListClausesResponse
+	12, // 47: aim.crosswalk.v1.CrosswalkService.CreateCrosswalk:output_type -> aim.crosswalk.v1.CreateCrosswalkResponse
+	14, // 48: aim.crosswalk.v1.CrosswalkService.GetCrosswalk:output_type -> aim.crosswalk.v1.GetCrosswalkResponse
+	16, // 49: aim.crosswalk.v1.CrosswalkService.ListCrosswalks:output_type -> aim.crosswalk.v1.ListCrosswalksResponse
+	18, // 50: aim.crosswalk.v1.CrosswalkService.DeleteCrosswalk:output_type -> aim.crosswalk.v1.DeleteCrosswalkResponse
+	20, // 51: aim.crosswalk.v1.CrosswalkService.GetMapping:output_type -> aim.crosswalk.v1.GetMappingResponse
+	22, // 52: aim.crosswalk.v1.CrosswalkService.ListMappings:output_type -> aim.crosswalk.v1.ListMappingsResponse
+	24, // 53: aim.crosswalk.v1.CrosswalkService.ImportCrosswalk:output_type -> aim.crosswalk.v1.ImportCrosswalkResponse
+	26, // 54: aim.crosswalk.v1.CrosswalkService.ExportCrosswalk:output_type -> aim.crosswalk.v1.ExportCrosswalkResponse
+	28, // 55: aim.crosswalk.v1.CrosswalkService.ResolveMappings:output_type -> aim.crosswalk.v1.ResolveMappingsResponse
+	32, // 56: aim.crosswalk.v1.CrosswalkService.ExportTraceabilityMatrix:output_type -> aim.crosswalk.v1.ExportTraceabilityMatrixResponse
+	34, // 57: aim.crosswalk.v1.CrosswalkService.AnalyzeGaps:output_type -> aim.crosswalk.v1.AnalyzeGapsResponse
+	43, // [43:58] is the sub-list for method output_type
+	28, // [28:43] is the sub-list for method input_type
+	28, // [28:28] is the sub-list for extension type_name
+	28, // [28:28] is the sub-list for extension extendee
+	0,  // [0:28] is the sub-list for field type_name
 }
 
 func init() { file_aim_crosswalk_v1_crosswalk_service_proto_init() }
@@ -291,18 +2599,20 @@ func file_aim_crosswalk_v1_crosswalk_service_proto_init() {
 		return
 	}
 	file_aim_crosswalk_v1_framework_proto_init()
+	file_aim_crosswalk_v1_resources_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_aim_crosswalk_v1_crosswalk_service_proto_rawDesc), len(file_aim_crosswalk_v1_crosswalk_service_proto_rawDesc)),
-			NumEnums:      0,
-			NumMessages:   4,
+			NumEnums:      3,
+			NumMessages:   36,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
 		GoTypes:           file_aim_crosswalk_v1_crosswalk_service_proto_goTypes,
 		DependencyIndexes: file_aim_crosswalk_v1_crosswalk_service_proto_depIdxs,
+		EnumInfos:         file_aim_crosswalk_v1_crosswalk_service_proto_enumTypes,
 		MessageInfos:      file_aim_crosswalk_v1_crosswalk_service_proto_msgTypes,
 	}.Build()
 	File_aim_crosswalk_v1_crosswalk_service_proto = out.File

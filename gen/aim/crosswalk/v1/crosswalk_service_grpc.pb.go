@@ -19,22 +19,78 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	CrosswalkService_GetFramework_FullMethodName   = "/aim.crosswalk.v1.CrosswalkService/GetFramework"
-	CrosswalkService_ListFrameworks_FullMethodName = "/aim.crosswalk.v1.CrosswalkService/ListFrameworks"
+	CrosswalkService_GetFramework_FullMethodName             = "/aim.crosswalk.v1.CrosswalkService/GetFramework"
+	CrosswalkService_ListFrameworks_FullMethodName           = "/aim.crosswalk.v1.CrosswalkService/ListFrameworks"
+	CrosswalkService_GetClause_FullMethodName                = "/aim.crosswalk.v1.CrosswalkService/GetClause"
+	CrosswalkService_ListClauses_FullMethodName              = "/aim.crosswalk.v1.CrosswalkService/ListClauses"
+	CrosswalkService_CreateCrosswalk_FullMethodName          = "/aim.crosswalk.v1.CrosswalkService/CreateCrosswalk"
+	CrosswalkService_GetCrosswalk_FullMethodName             = "/aim.crosswalk.v1.CrosswalkService/GetCrosswalk"
+	CrosswalkService_ListCrosswalks_FullMethodName           = "/aim.crosswalk.v1.CrosswalkService/ListCrosswalks"
+	CrosswalkService_DeleteCrosswalk_FullMethodName          = "/aim.crosswalk.v1.CrosswalkService/DeleteCrosswalk"
+	CrosswalkService_GetMapping_FullMethodName               = "/aim.crosswalk.v1.CrosswalkService/GetMapping"
+	CrosswalkService_ListMappings_FullMethodName             = "/aim.crosswalk.v1.CrosswalkService/ListMappings"
+	CrosswalkService_ImportCrosswalk_FullMethodName          = "/aim.crosswalk.v1.CrosswalkService/ImportCrosswalk"
+	CrosswalkService_ExportCrosswalk_FullMethodName          = "/aim.crosswalk.v1.CrosswalkService/ExportCrosswalk"
+	CrosswalkService_ResolveMappings_FullMethodName          = "/aim.crosswalk.v1.CrosswalkService/ResolveMappings"
+	CrosswalkService_ExportTraceabilityMatrix_FullMethodName = "/aim.crosswalk.v1.CrosswalkService/ExportTraceabilityMatrix"
+	CrosswalkService_AnalyzeGaps_FullMethodName              = "/aim.crosswalk.v1.CrosswalkService/AnalyzeGaps"
 )
 
 // CrosswalkServiceClient is the client API for CrosswalkService service.
 //
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
-// CrosswalkService holds frameworks and the crosswalks between them, and
-// resolves which clauses a set of practices covers.
+// CrosswalkService holds frameworks (ISO standards' clause trees, and the
+// CMMI model by reference to the catalog) and the crosswalks between them,
+// resolves which clauses practices relate to (and back), and analyses the
+// gaps an appraisal leaves against a standard.
 type CrosswalkServiceClient interface {
 	// GetFramework returns one framework by resource name.
 	GetFramework(ctx context.Context, in *GetFrameworkRequest, opts ...grpc.CallOption) (*GetFrameworkResponse, error)
 	// ListFrameworks lists the frameworks the caller can read, ordered by
 	// resource name.
 	ListFrameworks(ctx context.Context, in *ListFrameworksRequest, opts ...grpc.CallOption) (*ListFrameworksResponse, error)
+	// GetClause returns one clause of a standard.
+	GetClause(ctx context.Context, in *GetClauseRequest, opts ...grpc.CallOption) (*GetClauseResponse, error)
+	// ListClauses lists a standard's clauses in document order.
+	ListClauses(ctx context.Context, in *ListClausesRequest, opts ...grpc.CallOption) (*ListClausesResponse, error)
+	// CreateCrosswalk creates an empty crosswalk of the caller's tenant. Needs
+	// the admin or content-manager role.
+	CreateCrosswalk(ctx context.Context, in *CreateCrosswalkRequest, opts ...grpc.CallOption) (*CreateCrosswalkResponse, error)
+	// GetCrosswalk returns a crosswalk the caller can read.
+	GetCrosswalk(ctx context.Context, in *GetCrosswalkRequest, opts ...grpc.CallOption) (*GetCrosswalkResponse, error)
+	// ListCrosswalks lists the shared crosswalks and the caller's own.
+	ListCrosswalks(ctx context.Context, in *ListCrosswalksRequest, opts ...grpc.CallOption) (*ListCrosswalksResponse, error)
+	// DeleteCrosswalk deletes one of the caller's crosswalks and its mappings.
+	DeleteCrosswalk(ctx context.Context, in *DeleteCrosswalkRequest, opts ...grpc.CallOption) (*DeleteCrosswalkResponse, error)
+	// GetMapping returns one mapping.
+	GetMapping(ctx context.Context, in *GetMappingRequest, opts ...grpc.CallOption) (*GetMappingResponse, error)
+	// ListMappings lists a crosswalk's mappings by source, then target.
+	ListMappings(ctx context.Context, in *ListMappingsRequest, opts ...grpc.CallOption) (*ListMappingsResponse, error)
+	// ImportCrosswalk replaces the mappings of one of the caller's crosswalks
+	// with those of a table (the seed's CSV or TSV layout), a JSON document or
+	// an OSCAL mapping collection. Everything is checked first (practices
+	// against the catalog, clauses against the target framework, relationships,
+	// conflicting duplicates) and every problem reported with its row and
+	// column; nothing is written unless all is well, and nothing at all with
+	// validate_only.
+	ImportCrosswalk(ctx context.Context, in *ImportCrosswalkRequest, opts ...grpc.CallOption) (*ImportCrosswalkResponse, error)
+	// ExportCrosswalk writes a crosswalk's mappings as a table, JSON or an
+	// OSCAL mapping collection. Over REST the document is the response body.
+	ExportCrosswalk(ctx context.Context, in *ExportCrosswalkRequest, opts ...grpc.CallOption) (*ExportCrosswalkResponse, error)
+	// ResolveMappings follows mappings from elements: forward (source to
+	// target) or reverse (target to source, relationships inverted), through
+	// clause descendants and ancestors, and transitively across crosswalks,
+	// composing relationships as docs/crosswalk-algebra.md says.
+	ResolveMappings(ctx context.Context, in *ResolveMappingsRequest, opts ...grpc.CallOption) (*ResolveMappingsResponse, error)
+	// ExportTraceabilityMatrix writes, as CSV, every source element of a
+	// crosswalk against every target clause it relates to.
+	ExportTraceabilityMatrix(ctx context.Context, in *ExportTraceabilityMatrixRequest, opts ...grpc.CallOption) (*ExportTraceabilityMatrixResponse, error)
+	// AnalyzeGaps classifies each clause of a crosswalk's target framework as
+	// COVERED, PARTIALLY_COVERED, NOT_COVERED or NOT_MAPPED, given the
+	// practices an appraisal found satisfied (read from the appraisal
+	// service) or a list of satisfied practices, and drafts an action plan.
+	AnalyzeGaps(ctx context.Context, in *AnalyzeGapsRequest, opts ...grpc.CallOption) (*AnalyzeGapsResponse, error)
 }
 
 type crosswalkServiceClient struct {
@@ -65,18 +121,191 @@ func (c *crosswalkServiceClient) ListFrameworks(ctx context.Context, in *ListFra
 	return out, nil
 }
 
+func (c *crosswalkServiceClient) GetClause(ctx context.Context, in *GetClauseRequest, opts ...grpc.CallOption) (*GetClauseResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetClauseResponse)
+	err := c.cc.Invoke(ctx, CrosswalkService_GetClause_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *crosswalkServiceClient) ListClauses(ctx context.Context, in *ListClausesRequest, opts ...grpc.CallOption) (*ListClausesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListClausesResponse)
+	err := c.cc.Invoke(ctx, CrosswalkService_ListClauses_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *crosswalkServiceClient) CreateCrosswalk(ctx context.Context, in *CreateCrosswalkRequest, opts ...grpc.CallOption) (*CreateCrosswalkResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreateCrosswalkResponse)
+	err := c.cc.Invoke(ctx, CrosswalkService_CreateCrosswalk_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *crosswalkServiceClient) GetCrosswalk(ctx context.Context, in *GetCrosswalkRequest, opts ...grpc.CallOption) (*GetCrosswalkResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetCrosswalkResponse)
+	err := c.cc.Invoke(ctx, CrosswalkService_GetCrosswalk_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *crosswalkServiceClient) ListCrosswalks(ctx context.Context, in *ListCrosswalksRequest, opts ...grpc.CallOption) (*ListCrosswalksResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListCrosswalksResponse)
+	err := c.cc.Invoke(ctx, CrosswalkService_ListCrosswalks_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *crosswalkServiceClient) DeleteCrosswalk(ctx context.Context, in *DeleteCrosswalkRequest, opts ...grpc.CallOption) (*DeleteCrosswalkResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeleteCrosswalkResponse)
+	err := c.cc.Invoke(ctx, CrosswalkService_DeleteCrosswalk_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *crosswalkServiceClient) GetMapping(ctx context.Context, in *GetMappingRequest, opts ...grpc.CallOption) (*GetMappingResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetMappingResponse)
+	err := c.cc.Invoke(ctx, CrosswalkService_GetMapping_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *crosswalkServiceClient) ListMappings(ctx context.Context, in *ListMappingsRequest, opts ...grpc.CallOption) (*ListMappingsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListMappingsResponse)
+	err := c.cc.Invoke(ctx, CrosswalkService_ListMappings_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *crosswalkServiceClient) ImportCrosswalk(ctx context.Context, in *ImportCrosswalkRequest, opts ...grpc.CallOption) (*ImportCrosswalkResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ImportCrosswalkResponse)
+	err := c.cc.Invoke(ctx, CrosswalkService_ImportCrosswalk_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *crosswalkServiceClient) ExportCrosswalk(ctx context.Context, in *ExportCrosswalkRequest, opts ...grpc.CallOption) (*ExportCrosswalkResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ExportCrosswalkResponse)
+	err := c.cc.Invoke(ctx, CrosswalkService_ExportCrosswalk_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *crosswalkServiceClient) ResolveMappings(ctx context.Context, in *ResolveMappingsRequest, opts ...grpc.CallOption) (*ResolveMappingsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ResolveMappingsResponse)
+	err := c.cc.Invoke(ctx, CrosswalkService_ResolveMappings_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *crosswalkServiceClient) ExportTraceabilityMatrix(ctx context.Context, in *ExportTraceabilityMatrixRequest, opts ...grpc.CallOption) (*ExportTraceabilityMatrixResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ExportTraceabilityMatrixResponse)
+	err := c.cc.Invoke(ctx, CrosswalkService_ExportTraceabilityMatrix_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *crosswalkServiceClient) AnalyzeGaps(ctx context.Context, in *AnalyzeGapsRequest, opts ...grpc.CallOption) (*AnalyzeGapsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(AnalyzeGapsResponse)
+	err := c.cc.Invoke(ctx, CrosswalkService_AnalyzeGaps_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // CrosswalkServiceServer is the server API for CrosswalkService service.
 // All implementations must embed UnimplementedCrosswalkServiceServer
 // for forward compatibility.
 //
-// CrosswalkService holds frameworks and the crosswalks between them, and
-// resolves which clauses a set of practices covers.
+// CrosswalkService holds frameworks (ISO standards' clause trees, and the
+// CMMI model by reference to the catalog) and the crosswalks between them,
+// resolves which clauses practices relate to (and back), and analyses the
+// gaps an appraisal leaves against a standard.
 type CrosswalkServiceServer interface {
 	// GetFramework returns one framework by resource name.
 	GetFramework(context.Context, *GetFrameworkRequest) (*GetFrameworkResponse, error)
 	// ListFrameworks lists the frameworks the caller can read, ordered by
 	// resource name.
 	ListFrameworks(context.Context, *ListFrameworksRequest) (*ListFrameworksResponse, error)
+	// GetClause returns one clause of a standard.
+	GetClause(context.Context, *GetClauseRequest) (*GetClauseResponse, error)
+	// ListClauses lists a standard's clauses in document order.
+	ListClauses(context.Context, *ListClausesRequest) (*ListClausesResponse, error)
+	// CreateCrosswalk creates an empty crosswalk of the caller's tenant. Needs
+	// the admin or content-manager role.
+	CreateCrosswalk(context.Context, *CreateCrosswalkRequest) (*CreateCrosswalkResponse, error)
+	// GetCrosswalk returns a crosswalk the caller can read.
+	GetCrosswalk(context.Context, *GetCrosswalkRequest) (*GetCrosswalkResponse, error)
+	// ListCrosswalks lists the shared crosswalks and the caller's own.
+	ListCrosswalks(context.Context, *ListCrosswalksRequest) (*ListCrosswalksResponse, error)
+	// DeleteCrosswalk deletes one of the caller's crosswalks and its mappings.
+	DeleteCrosswalk(context.Context, *DeleteCrosswalkRequest) (*DeleteCrosswalkResponse, error)
+	// GetMapping returns one mapping.
+	GetMapping(context.Context, *GetMappingRequest) (*GetMappingResponse, error)
+	// ListMappings lists a crosswalk's mappings by source, then target.
+	ListMappings(context.Context, *ListMappingsRequest) (*ListMappingsResponse, error)
+	// ImportCrosswalk replaces the mappings of one of the caller's crosswalks
+	// with those of a table (the seed's CSV or TSV layout), a JSON document or
+	// an OSCAL mapping collection. Everything is checked first (practices
+	// against the catalog, clauses against the target framework, relationships,
+	// conflicting duplicates) and every problem reported with its row and
+	// column; nothing is written unless all is well, and nothing at all with
+	// validate_only.
+	ImportCrosswalk(context.Context, *ImportCrosswalkRequest) (*ImportCrosswalkResponse, error)
+	// ExportCrosswalk writes a crosswalk's mappings as a table, JSON or an
+	// OSCAL mapping collection. Over REST the document is the response body.
+	ExportCrosswalk(context.Context, *ExportCrosswalkRequest) (*ExportCrosswalkResponse, error)
+	// ResolveMappings follows mappings from elements: forward (source to
+	// target) or reverse (target to source, relationships inverted), through
+	// clause descendants and ancestors, and transitively across crosswalks,
+	// composing relationships as docs/crosswalk-algebra.md says.
+	ResolveMappings(context.Context, *ResolveMappingsRequest) (*ResolveMappingsResponse, error)
+	// ExportTraceabilityMatrix writes, as CSV, every source element of a
+	// crosswalk against every target clause it relates to.
+	ExportTraceabilityMatrix(context.Context, *ExportTraceabilityMatrixRequest) (*ExportTraceabilityMatrixResponse, error)
+	// AnalyzeGaps classifies each clause of a crosswalk's target framework as
+	// COVERED, PARTIALLY_COVERED, NOT_COVERED or NOT_MAPPED, given the
+	// practices an appraisal found satisfied (read from the appraisal
+	// service) or a list of satisfied practices, and drafts an action plan.
+	AnalyzeGaps(context.Context, *AnalyzeGapsRequest) (*AnalyzeGapsResponse, error)
 	mustEmbedUnimplementedCrosswalkServiceServer()
 }
 
@@ -92,6 +321,45 @@ func (UnimplementedCrosswalkServiceServer) GetFramework(context.Context, *GetFra
 }
 func (UnimplementedCrosswalkServiceServer) ListFrameworks(context.Context, *ListFrameworksRequest) (*ListFrameworksResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListFrameworks not implemented")
+}
+func (UnimplementedCrosswalkServiceServer) GetClause(context.Context, *GetClauseRequest) (*GetClauseResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetClause not implemented")
+}
+func (UnimplementedCrosswalkServiceServer) ListClauses(context.Context, *ListClausesRequest) (*ListClausesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListClauses not implemented")
+}
+func (UnimplementedCrosswalkServiceServer) CreateCrosswalk(context.Context, *CreateCrosswalkRequest) (*CreateCrosswalkResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateCrosswalk not implemented")
+}
+func (UnimplementedCrosswalkServiceServer) GetCrosswalk(context.Context, *GetCrosswalkRequest) (*GetCrosswalkResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetCrosswalk not implemented")
+}
+func (UnimplementedCrosswalkServiceServer) ListCrosswalks(context.Context, *ListCrosswalksRequest) (*ListCrosswalksResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListCrosswalks not implemented")
+}
+func (UnimplementedCrosswalkServiceServer) DeleteCrosswalk(context.Context, *DeleteCrosswalkRequest) (*DeleteCrosswalkResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeleteCrosswalk not implemented")
+}
+func (UnimplementedCrosswalkServiceServer) GetMapping(context.Context, *GetMappingRequest) (*GetMappingResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetMapping not implemented")
+}
+func (UnimplementedCrosswalkServiceServer) ListMappings(context.Context, *ListMappingsRequest) (*ListMappingsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListMappings not implemented")
+}
+func (UnimplementedCrosswalkServiceServer) ImportCrosswalk(context.Context, *ImportCrosswalkRequest) (*ImportCrosswalkResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ImportCrosswalk not implemented")
+}
+func (UnimplementedCrosswalkServiceServer) ExportCrosswalk(context.Context, *ExportCrosswalkRequest) (*ExportCrosswalkResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ExportCrosswalk not implemented")
+}
+func (UnimplementedCrosswalkServiceServer) ResolveMappings(context.Context, *ResolveMappingsRequest) (*ResolveMappingsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ResolveMappings not implemented")
+}
+func (UnimplementedCrosswalkServiceServer) ExportTraceabilityMatrix(context.Context, *ExportTraceabilityMatrixRequest) (*ExportTraceabilityMatrixResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ExportTraceabilityMatrix not implemented")
+}
+func (UnimplementedCrosswalkServiceServer) AnalyzeGaps(context.Context, *AnalyzeGapsRequest) (*AnalyzeGapsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method AnalyzeGaps not implemented")
 }
 func (UnimplementedCrosswalkServiceServer) mustEmbedUnimplementedCrosswalkServiceServer() {}
 func (UnimplementedCrosswalkServiceServer) testEmbeddedByValue()                          {}
@@ -150,6 +418,240 @@ func _CrosswalkService_ListFrameworks_Handler(srv interface{}, ctx context.Conte
 	return interceptor(ctx, in, info, handler)
 }
 
+func _CrosswalkService_GetClause_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetClauseRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CrosswalkServiceServer).GetClause(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CrosswalkService_GetClause_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CrosswalkServiceServer).GetClause(ctx, req.(*GetClauseRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CrosswalkService_ListClauses_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListClausesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CrosswalkServiceServer).ListClauses(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CrosswalkService_ListClauses_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CrosswalkServiceServer).ListClauses(ctx, req.(*ListClausesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CrosswalkService_CreateCrosswalk_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateCrosswalkRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CrosswalkServiceServer).CreateCrosswalk(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CrosswalkService_CreateCrosswalk_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CrosswalkServiceServer).CreateCrosswalk(ctx, req.(*CreateCrosswalkRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CrosswalkService_GetCrosswalk_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetCrosswalkRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CrosswalkServiceServer).GetCrosswalk(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CrosswalkService_GetCrosswalk_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CrosswalkServiceServer).GetCrosswalk(ctx, req.(*GetCrosswalkRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CrosswalkService_ListCrosswalks_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListCrosswalksRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CrosswalkServiceServer).ListCrosswalks(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CrosswalkService_ListCrosswalks_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CrosswalkServiceServer).ListCrosswalks(ctx, req.(*ListCrosswalksRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CrosswalkService_DeleteCrosswalk_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteCrosswalkRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CrosswalkServiceServer).DeleteCrosswalk(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CrosswalkService_DeleteCrosswalk_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CrosswalkServiceServer).DeleteCrosswalk(ctx, req.(*DeleteCrosswalkRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CrosswalkService_GetMapping_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetMappingRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CrosswalkServiceServer).GetMapping(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CrosswalkService_GetMapping_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CrosswalkServiceServer).GetMapping(ctx, req.(*GetMappingRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CrosswalkService_ListMappings_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListMappingsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CrosswalkServiceServer).ListMappings(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CrosswalkService_ListMappings_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CrosswalkServiceServer).ListMappings(ctx, req.(*ListMappingsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CrosswalkService_ImportCrosswalk_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ImportCrosswalkRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CrosswalkServiceServer).ImportCrosswalk(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CrosswalkService_ImportCrosswalk_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CrosswalkServiceServer).ImportCrosswalk(ctx, req.(*ImportCrosswalkRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CrosswalkService_ExportCrosswalk_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ExportCrosswalkRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CrosswalkServiceServer).ExportCrosswalk(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CrosswalkService_ExportCrosswalk_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CrosswalkServiceServer).ExportCrosswalk(ctx, req.(*ExportCrosswalkRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CrosswalkService_ResolveMappings_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ResolveMappingsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CrosswalkServiceServer).ResolveMappings(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CrosswalkService_ResolveMappings_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CrosswalkServiceServer).ResolveMappings(ctx, req.(*ResolveMappingsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CrosswalkService_ExportTraceabilityMatrix_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ExportTraceabilityMatrixRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CrosswalkServiceServer).ExportTraceabilityMatrix(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CrosswalkService_ExportTraceabilityMatrix_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CrosswalkServiceServer).ExportTraceabilityMatrix(ctx, req.(*ExportTraceabilityMatrixRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CrosswalkService_AnalyzeGaps_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(AnalyzeGapsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CrosswalkServiceServer).AnalyzeGaps(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CrosswalkService_AnalyzeGaps_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CrosswalkServiceServer).AnalyzeGaps(ctx, req.(*AnalyzeGapsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // CrosswalkService_ServiceDesc is the grpc.ServiceDesc for CrosswalkService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -164,6 +666,58 @@ var CrosswalkService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListFrameworks",
 			Handler:    _CrosswalkService_ListFrameworks_Handler,
+		},
+		{
+			MethodName: "GetClause",
+			Handler:    _CrosswalkService_GetClause_Handler,
+		},
+		{
+			MethodName: "ListClauses",
+			Handler:    _CrosswalkService_ListClauses_Handler,
+		},
+		{
+			MethodName: "CreateCrosswalk",
+			Handler:    _CrosswalkService_CreateCrosswalk_Handler,
+		},
+		{
+			MethodName: "GetCrosswalk",
+			Handler:    _CrosswalkService_GetCrosswalk_Handler,
+		},
+		{
+			MethodName: "ListCrosswalks",
+			Handler:    _CrosswalkService_ListCrosswalks_Handler,
+		},
+		{
+			MethodName: "DeleteCrosswalk",
+			Handler:    _CrosswalkService_DeleteCrosswalk_Handler,
+		},
+		{
+			MethodName: "GetMapping",
+			Handler:    _CrosswalkService_GetMapping_Handler,
+		},
+		{
+			MethodName: "ListMappings",
+			Handler:    _CrosswalkService_ListMappings_Handler,
+		},
+		{
+			MethodName: "ImportCrosswalk",
+			Handler:    _CrosswalkService_ImportCrosswalk_Handler,
+		},
+		{
+			MethodName: "ExportCrosswalk",
+			Handler:    _CrosswalkService_ExportCrosswalk_Handler,
+		},
+		{
+			MethodName: "ResolveMappings",
+			Handler:    _CrosswalkService_ResolveMappings_Handler,
+		},
+		{
+			MethodName: "ExportTraceabilityMatrix",
+			Handler:    _CrosswalkService_ExportTraceabilityMatrix_Handler,
+		},
+		{
+			MethodName: "AnalyzeGaps",
+			Handler:    _CrosswalkService_AnalyzeGaps_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -8,6 +8,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	appraisalv1 "github.com/aim-platform/aim/gen/aim/appraisal/v1"
+	modelv1 "github.com/aim-platform/aim/gen/aim/model/v1"
 	"github.com/aim-platform/aim/platform/auth"
 	"github.com/aim-platform/aim/platform/errs"
 	pstore "github.com/aim-platform/aim/platform/store"
@@ -129,6 +130,13 @@ func setCharacterization(t *store.Tx, who auth.Identity, appraisalName string, r
 	for i, e := range in.GetEvidence() {
 		if !t.Has(store.KindEvidence, e) {
 			violations = append(violations, errs.Violation(field+".evidence["+itoa(i)+"]", "the appraisal has no evidence %q", e))
+		}
+	}
+	if len(violations) == 0 {
+		if v, err := carriedViolation(t, appraisalName, practice, field); err != nil {
+			return nil, err
+		} else if v != nil {
+			violations = append(violations, *v)
 		}
 	}
 	if len(violations) > 0 {
@@ -355,4 +363,35 @@ func checkDecision(open []rating.OpenDecision, in *appraisalv1.TeamDecision, t *
 		return errs.InvalidArgument(errs.Violation("team_decision.value", "%q is not allowed for %s; allowed: %s", in.GetValue(), in.GetKey(), strings.Join(allowed, ", ")))
 	}
 	return nil
+}
+
+// carriedViolation refuses, in an Action Plan Reappraisal, a
+// characterization of a practice the reappraisal carries over from the
+// appraisal it follows (APR-2): only what failed or was not rated is
+// re-rated.
+func carriedViolation(t *store.Tx, appraisalName, practice, field string) (*errs.FieldViolation, error) {
+	a, err := t.Appraisal()
+	if err != nil {
+		return nil, err
+	}
+	if a.GetType() != appraisalv1.AppraisalType_APPRAISAL_TYPE_ACTION_PLAN_REASSESSMENT || a.GetPreviousAppraisal() == "" {
+		return nil, nil
+	}
+	prev, err := previousResult(t, a)
+	if err != nil {
+		return nil, err
+	}
+	p := &modelv1.Practice{}
+	if _, err := t.Get(store.KindScope, practice, p); err != nil {
+		return nil, err
+	}
+	area := lastSegment(p.GetPracticeArea())
+	for _, al := range rating.ReassessmentScope(*prev) {
+		if al.Area == area && al.Level == int(p.GetLevel()) {
+			return nil, nil
+		}
+	}
+	v := errs.Violation(field+".name", "practice %q is carried over from %s, which rated its practice group; %s re-rates only what failed or was not rated",
+		practice, a.GetPreviousAppraisal(), appraisalName)
+	return &v, nil
 }

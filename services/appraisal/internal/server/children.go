@@ -51,10 +51,12 @@ func (k kindOf[T]) create(ctx context.Context, s *Server, parent, id, requestID 
 	if !item.ProtoReflect().IsValid() {
 		return zero, errs.InvalidArgument(errs.Violation(snakeOf(k.typ), "is required"))
 	}
+	// The fingerprint covers the id the client asked for (maybe none), so
+	// a retry without an id matches the first call.
+	fp := fingerprintOf(id, item)
 	if id == "" {
 		id = appraisal.NewID()
 	}
-	fp := fingerprintOf(id, item)
 	var out T
 	replayed := false
 	err = s.update(who, appraisalID(parent), func(t *store.Tx) error {

@@ -170,9 +170,16 @@ func (s *Server) rate(t *store.Tx, a *appraisalv1.Appraisal) error {
 	if err != nil {
 		return err
 	}
+	// The level recorded: the validity rules' (a sustainment is capped at
+	// the level it sustains); an evaluation keeps the level it rated, which
+	// is not of record (VAL-5).
+	level := validity.MaturityLevel
+	if rating.AppraisalKind(a.GetType()) == rating.Evaluation {
+		level = res.MaturityLevel
+	}
 	ratings := toRatings(a.GetName(), a.GetAiUsageScenarios(), res, t.Now().UTC())
 	ratings.Final = true
-	ratings.MaturityLevel = int32(validity.MaturityLevel)
+	ratings.MaturityLevel = int32(level)
 	if err := t.Put(store.KindRatings, finalRatingsKey, ratings); err != nil {
 		return err
 	}
@@ -183,7 +190,7 @@ func (s *Server) rate(t *store.Tx, a *appraisalv1.Appraisal) error {
 	if err := t.PutRaw(store.KindRatings, finalResultKey, raw); err != nil {
 		return err
 	}
-	a.MaturityLevel = int32(validity.MaturityLevel)
+	a.MaturityLevel = int32(level)
 	a.RatingOfRecord = validity.RatingOfRecord
 	a.RateTime = timestamppb.New(t.Now())
 	if !validity.Expires.IsZero() {

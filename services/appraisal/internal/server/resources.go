@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	appraisalv1 "github.com/aim-platform/aim/gen/aim/appraisal/v1"
@@ -208,7 +209,16 @@ func (s *Server) DeleteInstance(ctx context.Context, req *appraisalv1.DeleteInst
 		if err == nil && used {
 			err = errs.New(errs.FailedPrecondition, "INSTANCE_IN_USE", "%s has characterizations; it cannot be removed", i.GetName())
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return refusedIfReferenced(t, store.KindEvidence, "INSTANCE_IN_USE", i.GetName(), func(v []byte) (bool, error) {
+			e := &appraisalv1.Evidence{}
+			if err := pstore.UnmarshalProto(v, e); err != nil {
+				return false, err
+			}
+			return slices.Contains(e.GetInstances(), id), nil
+		})
 	})
 	if err != nil {
 		return nil, err
@@ -275,7 +285,17 @@ func (s *Server) ListEvidence(ctx context.Context, req *appraisalv1.ListEvidence
 
 // DeleteEvidence removes evidence.
 func (s *Server) DeleteEvidence(ctx context.Context, req *appraisalv1.DeleteEvidenceRequest) (*appraisalv1.DeleteEvidenceResponse, error) {
-	if err := evidence.remove(ctx, s, req.GetName(), req.GetEtag(), &appraisalv1.Evidence{}, nil); err != nil {
+	check := func(t *store.Tx, e *appraisalv1.Evidence) error {
+		id := lastSegment(e.GetName())
+		return refusedIfReferenced(t, store.KindChars, "EVIDENCE_IN_USE", e.GetName(), func(v []byte) (bool, error) {
+			c := &appraisalv1.Characterization{}
+			if err := pstore.UnmarshalProto(v, c); err != nil {
+				return false, err
+			}
+			return slices.Contains(c.GetEvidence(), id), nil
+		})
+	}
+	if err := evidence.remove(ctx, s, req.GetName(), req.GetEtag(), &appraisalv1.Evidence{}, check); err != nil {
 		return nil, err
 	}
 	return &appraisalv1.DeleteEvidenceResponse{}, nil
@@ -346,3 +366,23 @@ func (s *Server) DeleteFinding(ctx context.Context, req *appraisalv1.DeleteFindi
 func valueOfString(s string) protoreflect.Value { return protoreflect.ValueOfString(s) }
 
 func timestampOf(t time.Time) *timestamppb.Timestamp { return timestamppb.New(t) }
+
+// refusedIfReferenced answers FAILED_PRECONDITION when any item of a kind
+// refers to the resource about to be removed, so no reference dangles.
+func refusedIfReferenced(t *store.Tx, k store.Kind, reason, name string, refers func(v []byte) (bool, error)) error {
+	var by string
+	err := t.ForEach(k, func(key, v []byte) error {
+		if by != "" {
+			return nil
+		}
+		yes, err := refers(v)
+		if yes {
+			by = string(key)
+		}
+		return err
+	})
+	if err == nil && by != "" {
+		err = errs.New(errs.FailedPrecondition, reason, "%s is still referred to (by %s %s); remove that reference first", name, k, by)
+	}
+	return err
+}

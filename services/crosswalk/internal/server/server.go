@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"time"
 
 	crosswalkv1 "github.com/aim-platform/aim/gen/aim/crosswalk/v1"
 	"github.com/aim-platform/aim/platform/auth"
@@ -20,13 +21,25 @@ const (
 // Server implements aim.crosswalk.v1.CrosswalkService.
 type Server struct {
 	crosswalkv1.UnimplementedCrosswalkServiceServer
-	store *store.Store
+	store      *store.Store
+	trees      *trees
+	catalog    Catalog
+	appraisals Appraisals
+	now        func() time.Time
 }
 
 var _ crosswalkv1.CrosswalkServiceServer = (*Server)(nil)
 
-// New returns a server over st.
-func New(st *store.Store) *Server { return &Server{store: st} }
+// New returns a server over st that checks practices with cat and reads
+// appraisal ratings through ap (either may be nil in tests that do not
+// need them).
+func New(st *store.Store, cat Catalog, ap Appraisals) (*Server, error) {
+	t, err := loadTrees()
+	if err != nil {
+		return nil, err
+	}
+	return &Server{store: st, trees: t, catalog: cat, appraisals: ap, now: time.Now}, nil
+}
 
 // reader returns the caller; reading frameworks needs no particular role.
 func reader(ctx context.Context) (auth.Identity, error) {

@@ -59,8 +59,12 @@ func start(t *testing.T) *fixture {
 	if n, err := st.InstallDefaults(time.Now()); err != nil || n != len(defaultNames) {
 		t.Fatalf("InstallDefaults = %d, %v; want %d, nil", n, err, len(defaultNames))
 	}
+	srv, err := cserver.New(st, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	env := servertest.Start(t, func(s *server.Server) {
-		s.Register(&crosswalkv1.CrosswalkService_ServiceDesc, cserver.New(st))
+		s.Register(&crosswalkv1.CrosswalkService_ServiceDesc, srv)
 		s.SetServing(serviceName)
 	})
 	t.Cleanup(func() {

@@ -1,0 +1,150 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	crosswalkv1 "github.com/aim-platform/aim/gen/aim/crosswalk/v1"
+	"github.com/aim-platform/aim/platform/errs"
+	"github.com/aim-platform/aim/services/crosswalk/internal/framework"
+)
+
+// Coverage rules (docs/crosswalk-algebra.md, "Gap analysis"):
+//
+//	NOT_MAPPED         no mapping other than NO_RELATIONSHIP reaches the clause or its descendants
+//	COVERED            a satisfied practice maps to the clause itself as EQUAL or SUPERSET_OF
+//	PARTIALLY_COVERED  otherwise, some satisfied practice maps to it or a descendant
+//	NOT_COVERED        mappings reach it, but no mapped practice is satisfied
+func coverageOf(links []*crosswalkv1.PracticeLink, clause string) crosswalkv1.ClauseCoverage_Coverage {
+	if len(links) == 0 {
+		return crosswalkv1.ClauseCoverage_COVERAGE_NOT_MAPPED
+	}
+	anySatisfied := false
+	for _, l := range links {
+		if !l.GetSatisfied() {
+			continue
+		}
+		anySatisfied = true
+		if l.GetVia() == clause && (l.GetRelationship() == crosswalkv1.Relationship_RELATIONSHIP_EQUAL || l.GetRelationship() == crosswalkv1.Relationship_RELATIONSHIP_SUPERSET_OF) {
+			return crosswalkv1.ClauseCoverage_COVERAGE_COVERED
+		}
+	}
+	if anySatisfied {
+		return crosswalkv1.ClauseCoverage_COVERAGE_PARTIALLY_COVERED
+	}
+	return crosswalkv1.ClauseCoverage_COVERAGE_NOT_COVERED
+}
+
+// AnalyzeGaps classifies the target framework's clauses.
+func (s *Server) AnalyzeGaps(ctx context.Context, req *crosswalkv1.AnalyzeGapsRequest) (*crosswalkv1.AnalyzeGapsResponse, error) {
+	who, err := reader(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if (req.GetAppraisal() == "") == (len(req.GetSatisfiedPractices()) == 0) {
+		return nil, errs.InvalidArgument(errs.Violation("appraisal", "name an appraisal or list satisfied_practices (one of the two)"))
+	}
+	cw, _, err := s.store.GetCrosswalk(who.Tenant, crosswalkID(req.GetCrosswalk()))
+	if err != nil {
+		return nil, err
+	}
+	tgt, _ := framework.ParseName(cw.GetTargetFramework())
+	t := s.trees.get(tgt)
+	if t == nil {
+		return nil, errs.New(errs.FailedPrecondition, "NO_CLAUSE_TREE", "%s has no clause tree to analyse", cw.GetTargetFramework())
+	}
+	if req.GetUnder() != "" && !t.has(req.GetUnder()) {
+		return nil, errs.NotFoundError("Clause", clauseName(tgt, req.GetUnder()))
+	}
+	satisfied := req.GetSatisfiedPractices()
+	if req.GetAppraisal() != "" {
+		if s.appraisals == nil {
+			return nil, errs.New(errs.Unavailable, "NO_APPRAISAL_SERVICE", "the appraisal service is not configured")
+		}
+		if satisfied, err = s.appraisals.Satisfied(ctx, req.GetAppraisal()); err != nil {
+			return nil, err
+		}
+	}
+	mappings, err := s.store.Mappings(who.Tenant, crosswalkID(cw.GetName()))
+	if err != nil {
+		return nil, err
+	}
+	return analyze(t, mappings, satisfied, req.GetUnder(), req.GetProcessPracticeAreas()), nil
+}
+
+// analyze is the pure part of AnalyzeGaps.
+func analyze(t *tree, mappings []*crosswalkv1.Mapping, satisfied []string, underID string, process []string) *crosswalkv1.AnalyzeGapsResponse {
+	ok := map[string]bool{}
+	for _, p := range satisfied {
+		ok[p] = true
+	}
+	resp := &crosswalkv1.AnalyzeGapsResponse{Summary: map[string]int32{}}
+	rows := map[string]*crosswalkv1.ClauseCoverage{}
+	for _, c := range t.clauses {
+		if underID != "" && !under(underID, c.GetId()) {
+			continue
+		}
+		row := &crosswalkv1.ClauseCoverage{Clause: c.GetId(), Title: c.GetTitle()}
+		for _, m := range mappings {
+			if m.GetRelationship() == crosswalkv1.Relationship_RELATIONSHIP_NO_RELATIONSHIP || !under(c.GetId(), m.GetTarget()) {
+				continue
+			}
+			row.Practices = append(row.Practices, &crosswalkv1.PracticeLink{
+				Practice: m.GetSource(), Relationship: m.GetRelationship(), Satisfied: ok[m.GetSource()], Via: m.GetTarget(),
+			})
+		}
+		row.Coverage = coverageOf(row.GetPractices(), c.GetId())
+		resp.Clauses = append(resp.Clauses, row)
+		rows[c.GetId()] = row
+		resp.Summary[strings.TrimPrefix(row.GetCoverage().String(), "COVERAGE_")]++
+		if row.GetCoverage() != crosswalkv1.ClauseCoverage_COVERAGE_COVERED {
+			resp.ActionPlan = append(resp.ActionPlan, action(row))
+		}
+	}
+	if len(process) > 0 {
+		seen := map[string]bool{}
+		for _, m := range mappings {
+			area, _, _ := strings.Cut(m.GetSource(), "-")
+			if !slices.Contains(process, area) {
+				continue
+			}
+			// The process's clause is the nearest analysed clause at or above
+			// the mapping's target.
+			for id := m.GetTarget(); id != ""; id = parentClause(id) {
+				if row, ok := rows[id]; ok {
+					if !seen[id] {
+						seen[id] = true
+						resp.ProcessClauses = append(resp.ProcessClauses, row)
+					}
+					break
+				}
+			}
+		}
+		sort.SliceStable(resp.ProcessClauses, func(i, j int) bool {
+			return clauseLess(resp.ProcessClauses[i].GetClause(), resp.ProcessClauses[j].GetClause())
+		})
+	}
+	return resp
+}
+
+// action drafts what to do about a clause that is not covered.
+func action(row *crosswalkv1.ClauseCoverage) *crosswalkv1.ActionItem {
+	item := &crosswalkv1.ActionItem{Clause: row.GetClause()}
+	for _, l := range row.GetPractices() {
+		if !l.GetSatisfied() && !slices.Contains(item.Practices, l.GetPractice()) {
+			item.Practices = append(item.Practices, l.GetPractice())
+		}
+	}
+	switch row.GetCoverage() {
+	case crosswalkv1.ClauseCoverage_COVERAGE_NOT_MAPPED:
+		item.Action = fmt.Sprintf("No practice in the crosswalk maps to %s (%s): define how the organization meets it, or extend the crosswalk.", row.GetClause(), row.GetTitle())
+	case crosswalkv1.ClauseCoverage_COVERAGE_NOT_COVERED:
+		item.Action = fmt.Sprintf("Implement the mapped practices to meet %s (%s).", row.GetClause(), row.GetTitle())
+	default:
+		item.Action = fmt.Sprintf("%s (%s) is only partly met: close the remaining gap, for example with the mapped practices not yet satisfied.", row.GetClause(), row.GetTitle())
+	}
+	return item
+}

@@ -1,0 +1,239 @@
+package store
+
+import (
+	"bytes"
+	"time"
+
+	"go.etcd.io/bbolt"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	crosswalkv1 "github.com/aim-platform/aim/gen/aim/crosswalk/v1"
+	"github.com/aim-platform/aim/platform/errs"
+	pstore "github.com/aim-platform/aim/platform/store"
+)
+
+// More collections of the crosswalk store:
+//
+//	crosswalks  {crosswalk}                      Crosswalk
+//	mappings    {crosswalk}/{source}\x00{target}  Mapping
+const (
+	collCrosswalks = "crosswalks"
+	collMappings   = "mappings"
+)
+
+// CrosswalkName returns crosswalks/{id}.
+func CrosswalkName(id string) string { return "crosswalks/" + id }
+
+// MappingKey is a mapping's key: its crosswalk, source and target.
+func MappingKey(crosswalk, source, target string) []byte {
+	return []byte(crosswalk + "/" + source + "\x00" + target)
+}
+
+// CrosswalkRef locates a crosswalk: its id and the tenant that stores it.
+type CrosswalkRef struct {
+	ID    string
+	Owner string
+}
+
+func resolveCrosswalk(tx *bbolt.Tx, tenant, id string) (CrosswalkRef, *crosswalkv1.Crosswalk, error) {
+	for _, owner := range []string{tenant, pstore.SharedTenant} {
+		c := &crosswalkv1.Crosswalk{}
+		found, err := pstore.GetProto(pstore.TenantBucket(tx, owner, collCrosswalks), []byte(id), c)
+		if err != nil {
+			return CrosswalkRef{}, nil, err
+		}
+		if found {
+			return CrosswalkRef{ID: id, Owner: owner}, c, nil
+		}
+	}
+	return CrosswalkRef{}, nil, errs.NotFoundError("Crosswalk", CrosswalkName(id))
+}
+
+// GetCrosswalk returns a crosswalk the tenant can read.
+func (s *Store) GetCrosswalk(tenant, id string) (*crosswalkv1.Crosswalk, CrosswalkRef, error) {
+	var c *crosswalkv1.Crosswalk
+	var ref CrosswalkRef
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		var err error
+		ref, c, err = resolveCrosswalk(tx, tenant, id)
+		return err
+	})
+	return c, ref, err
+}
+
+// ListCrosswalks pages through the crosswalks the tenant can read.
+func (s *Store) ListCrosswalks(tenant string, after []byte, limit int) (list []*crosswalkv1.Crosswalk, last []byte, more bool, err error) {
+	err = s.db.View(func(tx *bbolt.Tx) error {
+		var err error
+		last, more, err = pstore.ScanVisible(tx, tenant, collCrosswalks, nil, after, limit, func(_, v []byte) (bool, error) {
+			c := &crosswalkv1.Crosswalk{}
+			if err := pstore.UnmarshalProto(v, c); err != nil {
+				return false, err
+			}
+			list = append(list, c)
+			return true, nil
+		})
+		return err
+	})
+	return list, last, more, err
+}
+
+// AllCrosswalks returns every crosswalk the tenant can read (for chaining
+// across crosswalks; a tenant has few).
+func (s *Store) AllCrosswalks(tenant string) ([]*crosswalkv1.Crosswalk, error) {
+	var out []*crosswalkv1.Crosswalk
+	after := []byte(nil)
+	for {
+		list, last, more, err := s.ListCrosswalks(tenant, after, 1000)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, list...)
+		if !more {
+			return out, nil
+		}
+		after = last
+	}
+}
+
+// CreateCrosswalk stores a new crosswalk for the tenant (or, with tenant
+// SharedTenant, for everyone). An id the tenant can already read is
+// ALREADY_EXISTS.
+func (s *Store) CreateCrosswalk(tenant, id string, c *crosswalkv1.Crosswalk) error {
+	return s.db.Update(func(tx *bbolt.Tx) error {
+		if _, _, err := resolveCrosswalk(tx, tenant, id); err == nil {
+			return errs.AlreadyExistsError("Crosswalk", CrosswalkName(id))
+		} else if !errs.Is(err, errs.NotFound) {
+			return err
+		}
+		b, err := pstore.CreateTenantBucket(tx, tenant, collCrosswalks)
+		if err != nil {
+			return err
+		}
+		return pstore.PutProto(b, []byte(id), c)
+	})
+}
+
+// ownCrosswalk returns one of the tenant's own crosswalks for a change.
+func ownCrosswalk(tx *bbolt.Tx, tenant, id, etag string) (*crosswalkv1.Crosswalk, error) {
+	ref, c, err := resolveCrosswalk(tx, tenant, id)
+	if err != nil {
+		return nil, err
+	}
+	if ref.Owner != tenant {
+		return nil, errs.New(errs.PermissionDenied, "SHARED_CONTENT", "%s is shared content; tenants cannot change it", CrosswalkName(id))
+	}
+	if etag != "" && etag != c.GetEtag() {
+		return nil, errs.New(errs.Aborted, "ETAG_MISMATCH", "%s changed since etag %q was read", CrosswalkName(id), etag)
+	}
+	return c, nil
+}
+
+// DeleteCrosswalk deletes one of the tenant's crosswalks and its mappings.
+func (s *Store) DeleteCrosswalk(tenant, id, etag string) error {
+	return s.db.Update(func(tx *bbolt.Tx) error {
+		if _, err := ownCrosswalk(tx, tenant, id, etag); err != nil {
+			return err
+		}
+		if err := deleteMappings(tx, tenant, id); err != nil {
+			return err
+		}
+		if err := pstore.TenantBucket(tx, tenant, collCrosswalks).Delete([]byte(id)); err != nil {
+			return errs.Wrap(err, "delete crosswalk %s", id)
+		}
+		return nil
+	})
+}
+
+func deleteMappings(tx *bbolt.Tx, tenant, id string) error {
+	b := pstore.TenantBucket(tx, tenant, collMappings)
+	if b == nil {
+		return nil
+	}
+	prefix := []byte(id + "/")
+	var keys [][]byte
+	c := b.Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		keys = append(keys, append([]byte(nil), k...))
+	}
+	for _, k := range keys {
+		if err := b.Delete(k); err != nil {
+			return errs.Wrap(err, "delete mapping")
+		}
+	}
+	return nil
+}
+
+// ReplaceMappings swaps a crosswalk's mappings for new ones in one
+// transaction and updates its count, time and etag. owner is the tenant
+// that stores the crosswalk (SharedTenant for the defaults).
+func (s *Store) ReplaceMappings(owner, id, etag string, mappings []*crosswalkv1.Mapping, now time.Time) (*crosswalkv1.Crosswalk, error) {
+	var out *crosswalkv1.Crosswalk
+	err := s.db.Update(func(tx *bbolt.Tx) error {
+		c, err := ownCrosswalk(tx, owner, id, etag)
+		if err != nil {
+			return err
+		}
+		if err := deleteMappings(tx, owner, id); err != nil {
+			return err
+		}
+		b, err := pstore.CreateTenantBucket(tx, owner, collMappings)
+		if err != nil {
+			return err
+		}
+		for _, m := range mappings {
+			if err := pstore.PutProto(b, MappingKey(id, m.GetSource(), m.GetTarget()), m); err != nil {
+				return err
+			}
+		}
+		c.MappingCount = int32(len(mappings))
+		c.UpdateTime = timestamppb.New(now)
+		c.Etag = ""
+		c.Etag = pstore.ETag(c)
+		out = c
+		return pstore.PutProto(pstore.TenantBucket(tx, owner, collCrosswalks), []byte(id), c)
+	})
+	return out, err
+}
+
+// Mappings returns every mapping of a crosswalk the tenant can read, by
+// source then target.
+func (s *Store) Mappings(tenant, id string) ([]*crosswalkv1.Mapping, error) {
+	var out []*crosswalkv1.Mapping
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		ref, _, err := resolveCrosswalk(tx, tenant, id)
+		if err != nil {
+			return err
+		}
+		_, _, err = pstore.ScanPage(pstore.TenantBucket(tx, ref.Owner, collMappings), []byte(id+"/"), nil, 1<<30, func(_, v []byte) (bool, error) {
+			m := &crosswalkv1.Mapping{}
+			if err := pstore.UnmarshalProto(v, m); err != nil {
+				return false, err
+			}
+			out = append(out, m)
+			return true, nil
+		})
+		return err
+	})
+	return out, err
+}
+
+// ListMappings pages through a crosswalk's mappings.
+func (s *Store) ListMappings(tenant, id string, after []byte, limit int) (list []*crosswalkv1.Mapping, last []byte, more bool, err error) {
+	err = s.db.View(func(tx *bbolt.Tx) error {
+		ref, _, err := resolveCrosswalk(tx, tenant, id)
+		if err != nil {
+			return err
+		}
+		last, more, err = pstore.ScanPage(pstore.TenantBucket(tx, ref.Owner, collMappings), []byte(id+"/"), after, limit, func(_, v []byte) (bool, error) {
+			m := &crosswalkv1.Mapping{}
+			if err := pstore.UnmarshalProto(v, m); err != nil {
+				return false, err
+			}
+			list = append(list, m)
+			return true, nil
+		})
+		return err
+	})
+	return list, last, more, err
+}
