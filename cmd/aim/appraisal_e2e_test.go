@@ -138,6 +138,29 @@ func TestAppraisalLifecycle(t *testing.T) {
 		t.Fatalf("audit trail: %v", verify)
 	}
 
+	// Gap analysis of this appraisal against ISO/IEC 42001, through the
+	// crosswalk service, which reads the ratings from the appraisal service.
+	gaps := must(http.StatusOK, "POST", base+"/crosswalks/cmmi-aim-iso-42001-sample:analyzeGaps", lead,
+		`{"appraisal": "`+name+`", "processName": "Project Management", "processPracticeAreas": ["PLAN", "MC", "RSK"]}`)
+	verdicts := map[string]string{}
+	for _, c := range gaps["clauses"].([]any) {
+		c := c.(map[string]any)
+		verdicts[c["clause"].(string)] = c["coverage"].(string)
+	}
+	// PLAN-2.5 and MC-2.4 (satisfied) intersect 8.1 and 10.2; no practice
+	// of the appraisal maps to 4.2; the RSK practices were out of its scope.
+	for clause, want := range map[string]string{
+		"8.1": "COVERAGE_PARTIALLY_COVERED", "10.2": "COVERAGE_PARTIALLY_COVERED",
+		"4.2": "COVERAGE_NOT_MAPPED", "4.1": "COVERAGE_NOT_COVERED",
+	} {
+		if verdicts[clause] != want {
+			t.Errorf("gap analysis of %s: %s, want %s", clause, verdicts[clause], want)
+		}
+	}
+	if len(verdicts) < 90 || gaps["process"] == nil {
+		t.Errorf("gap analysis: %d clauses, process %v", len(verdicts), gaps["process"])
+	}
+
 	html := httpBody(t, ap+":report?format=FORMAT_HTML", lead)
 	for _, want := range []string{"Acme Payments ML2 benchmark", "Maturity level 2", "<th>PLAN</th>", "AI maturity benchmark"} {
 		if !strings.Contains(html, want) {

@@ -62,7 +62,7 @@ func (c *serviceConfig) addFlags(fs *pflag.FlagSet) {
 	c.logConfig.addFlags(fs)
 	fs.StringVar(&c.DataDir, "data-dir", "./data", "directory of the bbolt stores (and of the development signing key)")
 	fs.StringVar(&c.GRPCAddr, "grpc-addr", defaultGRPCAddr, "gRPC listen address")
-	fs.StringVar(&c.AdminAddr, "admin-addr", defaultAdminAddr, "admin listen address for /metrics; empty turns it off")
+	fs.StringVar(&c.AdminAddr, "admin-addr", defaultAdminAddr, "admin listen address for /metrics, /healthz and /backup; empty turns it off")
 	fs.StringVar(&c.JWTIssuer, "jwt-issuer", auth.DefaultIssuer, "required JWT issuer (iss)")
 	fs.StringVar(&c.JWTAudience, "jwt-audience", auth.DefaultAudience, "required JWT audience (aud)")
 	fs.StringVar(&c.JWTKeys, "jwt-keys", "", "JWKS or PEM file of the JWT verification keys; empty uses a development key kept in the data dir")

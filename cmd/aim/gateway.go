@@ -41,7 +41,7 @@ func newGatewayCommand() *cobra.Command {
 	fs := cmd.Flags()
 	cfg.logConfig.addFlags(fs)
 	fs.StringVar(&cfg.HTTPAddr, "http-addr", defaultHTTPAddr, "REST listen address")
-	fs.StringVar(&cfg.AdminAddr, "admin-addr", defaultAdminAddr, "admin listen address for /metrics; empty turns it off")
+	fs.StringVar(&cfg.AdminAddr, "admin-addr", defaultAdminAddr, "admin listen address for /metrics, /healthz and /backup; empty turns it off")
 	fs.StringVar(&cfg.ModelAddr, "model-addr", defaultGRPCAddr, "gRPC address of the model catalog service")
 	fs.StringVar(&cfg.AppraisalAddr, "appraisal-addr", defaultGRPCAddr, "gRPC address of the appraisal service")
 	fs.StringVar(&cfg.CrosswalkAddr, "crosswalk-addr", defaultGRPCAddr, "gRPC address of the crosswalk service")

@@ -14,6 +14,7 @@ func newRootCommand() *cobra.Command {
   aim model|appraisal|crosswalk|gateway
                             one part alone, the others' addresses as flags
   aim token                 mint a development token
+  aim backup|restore        copy a running service's store; put one back
 
 Every flag can also be set through the environment: --data-dir is AIM_DATA_DIR.`,
 		SilenceUsage:  true,
@@ -26,6 +27,8 @@ Every flag can also be set through the environment: --data-dir is AIM_DATA_DIR.`
 		newServiceCommand(crosswalkPart),
 		newGatewayCommand(),
 		newTokenCommand(),
+		newBackupCommand(),
+		newRestoreCommand(),
 	)
 	for _, c := range root.Commands() {
 		documentEnv(c.Flags())

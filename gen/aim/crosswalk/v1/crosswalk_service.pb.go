@@ -196,7 +196,7 @@ func (x ClauseCoverage_Coverage) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ClauseCoverage_Coverage.Descriptor instead.
 func (ClauseCoverage_Coverage) EnumDescriptor() ([]byte, []int) {
-	return file_aim_crosswalk_v1_crosswalk_service_proto_rawDescGZIP(), []int{32, 0}
+	return file_aim_crosswalk_v1_crosswalk_service_proto_rawDescGZIP(), []int{35, 0}
 }
 
 // GetFrameworkRequest names the framework to return.
@@ -1919,8 +1919,10 @@ type AnalyzeGapsRequest struct {
 	// Practice areas (acronyms) of an integrated process to report on, for
 	// example PLAN, MC and RSK for project management.
 	ProcessPracticeAreas []string `protobuf:"bytes,5,rep,name=process_practice_areas,json=processPracticeAreas,proto3" json:"process_practice_areas,omitempty"`
-	unknownFields        protoimpl.UnknownFields
-	sizeCache            protoimpl.SizeCache
+	// The integrated process's name, for example "Project Management".
+	ProcessName   string `protobuf:"bytes,6,opt,name=process_name,json=processName,proto3" json:"process_name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *AnalyzeGapsRequest) Reset() {
@@ -1988,6 +1990,13 @@ func (x *AnalyzeGapsRequest) GetProcessPracticeAreas() []string {
 	return nil
 }
 
+func (x *AnalyzeGapsRequest) GetProcessName() string {
+	if x != nil {
+		return x.ProcessName
+	}
+	return ""
+}
+
 // AnalyzeGapsResponse classifies clauses and drafts actions.
 type AnalyzeGapsResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1999,7 +2008,16 @@ type AnalyzeGapsResponse struct {
 	// clauses they map to and their coverage.
 	ProcessClauses []*ClauseCoverage `protobuf:"bytes,3,rep,name=process_clauses,json=processClauses,proto3" json:"process_clauses,omitempty"`
 	// A first action plan: one item per clause that is not covered.
-	ActionPlan    []*ActionItem `protobuf:"bytes,4,rep,name=action_plan,json=actionPlan,proto3" json:"action_plan,omitempty"`
+	ActionPlan []*ActionItem `protobuf:"bytes,4,rep,name=action_plan,json=actionPlan,proto3" json:"action_plan,omitempty"`
+	// Coverage figures per clause group (each top-level clause with its
+	// subtree).
+	Groups []*GroupCoverage `protobuf:"bytes,5,rep,name=groups,proto3" json:"groups,omitempty"`
+	// The unsatisfied practices whose improvement would close the most
+	// clauses, most first.
+	Priorities []*PracticeImpact `protobuf:"bytes,6,rep,name=priorities,proto3" json:"priorities,omitempty"`
+	// The integrated-process view: the process's name and every practice of
+	// its practice areas that the crosswalk maps, with process_clauses.
+	Process       *IntegratedProcess `protobuf:"bytes,7,opt,name=process,proto3" json:"process,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2062,6 +2080,250 @@ func (x *AnalyzeGapsResponse) GetActionPlan() []*ActionItem {
 	return nil
 }
 
+func (x *AnalyzeGapsResponse) GetGroups() []*GroupCoverage {
+	if x != nil {
+		return x.Groups
+	}
+	return nil
+}
+
+func (x *AnalyzeGapsResponse) GetPriorities() []*PracticeImpact {
+	if x != nil {
+		return x.Priorities
+	}
+	return nil
+}
+
+func (x *AnalyzeGapsResponse) GetProcess() *IntegratedProcess {
+	if x != nil {
+		return x.Process
+	}
+	return nil
+}
+
+// GroupCoverage counts the coverage of one clause group.
+type GroupCoverage struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The top-level clause id, for example "6" or "A".
+	Group string `protobuf:"bytes,1,opt,name=group,proto3" json:"group,omitempty"`
+	// Its title.
+	Title string `protobuf:"bytes,2,opt,name=title,proto3" json:"title,omitempty"`
+	// Clauses in the group, the top-level clause included.
+	Clauses int32 `protobuf:"varint,3,opt,name=clauses,proto3" json:"clauses,omitempty"`
+	// How many are COVERED.
+	Covered int32 `protobuf:"varint,4,opt,name=covered,proto3" json:"covered,omitempty"`
+	// How many are PARTIALLY_COVERED.
+	PartiallyCovered int32 `protobuf:"varint,5,opt,name=partially_covered,json=partiallyCovered,proto3" json:"partially_covered,omitempty"`
+	// How many are NOT_COVERED.
+	NotCovered int32 `protobuf:"varint,6,opt,name=not_covered,json=notCovered,proto3" json:"not_covered,omitempty"`
+	// How many are NOT_MAPPED.
+	NotMapped     int32 `protobuf:"varint,7,opt,name=not_mapped,json=notMapped,proto3" json:"not_mapped,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GroupCoverage) Reset() {
+	*x = GroupCoverage{}
+	mi := &file_aim_crosswalk_v1_crosswalk_service_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GroupCoverage) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GroupCoverage) ProtoMessage() {}
+
+func (x *GroupCoverage) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_crosswalk_v1_crosswalk_service_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GroupCoverage.ProtoReflect.Descriptor instead.
+func (*GroupCoverage) Descriptor() ([]byte, []int) {
+	return file_aim_crosswalk_v1_crosswalk_service_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *GroupCoverage) GetGroup() string {
+	if x != nil {
+		return x.Group
+	}
+	return ""
+}
+
+func (x *GroupCoverage) GetTitle() string {
+	if x != nil {
+		return x.Title
+	}
+	return ""
+}
+
+func (x *GroupCoverage) GetClauses() int32 {
+	if x != nil {
+		return x.Clauses
+	}
+	return 0
+}
+
+func (x *GroupCoverage) GetCovered() int32 {
+	if x != nil {
+		return x.Covered
+	}
+	return 0
+}
+
+func (x *GroupCoverage) GetPartiallyCovered() int32 {
+	if x != nil {
+		return x.PartiallyCovered
+	}
+	return 0
+}
+
+func (x *GroupCoverage) GetNotCovered() int32 {
+	if x != nil {
+		return x.NotCovered
+	}
+	return 0
+}
+
+func (x *GroupCoverage) GetNotMapped() int32 {
+	if x != nil {
+		return x.NotMapped
+	}
+	return 0
+}
+
+// PracticeImpact is an unsatisfied practice and what satisfying it would
+// change.
+type PracticeImpact struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The practice id.
+	Practice string `protobuf:"bytes,1,opt,name=practice,proto3" json:"practice,omitempty"`
+	// The clauses not covered now that it maps to, in document order.
+	Clauses       []string `protobuf:"bytes,2,rep,name=clauses,proto3" json:"clauses,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PracticeImpact) Reset() {
+	*x = PracticeImpact{}
+	mi := &file_aim_crosswalk_v1_crosswalk_service_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PracticeImpact) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PracticeImpact) ProtoMessage() {}
+
+func (x *PracticeImpact) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_crosswalk_v1_crosswalk_service_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PracticeImpact.ProtoReflect.Descriptor instead.
+func (*PracticeImpact) Descriptor() ([]byte, []int) {
+	return file_aim_crosswalk_v1_crosswalk_service_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *PracticeImpact) GetPractice() string {
+	if x != nil {
+		return x.Practice
+	}
+	return ""
+}
+
+func (x *PracticeImpact) GetClauses() []string {
+	if x != nil {
+		return x.Clauses
+	}
+	return nil
+}
+
+// IntegratedProcess is the seed's integrated-process example: one process
+// that must meet the practices of several practice areas and the clauses
+// they map to.
+type IntegratedProcess struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The process name.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// The practice areas.
+	PracticeAreas []string `protobuf:"bytes,2,rep,name=practice_areas,json=practiceAreas,proto3" json:"practice_areas,omitempty"`
+	// The practices of those areas the crosswalk maps, with whether each is
+	// satisfied.
+	Practices     []*PracticeLink `protobuf:"bytes,3,rep,name=practices,proto3" json:"practices,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *IntegratedProcess) Reset() {
+	*x = IntegratedProcess{}
+	mi := &file_aim_crosswalk_v1_crosswalk_service_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *IntegratedProcess) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*IntegratedProcess) ProtoMessage() {}
+
+func (x *IntegratedProcess) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_crosswalk_v1_crosswalk_service_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use IntegratedProcess.ProtoReflect.Descriptor instead.
+func (*IntegratedProcess) Descriptor() ([]byte, []int) {
+	return file_aim_crosswalk_v1_crosswalk_service_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *IntegratedProcess) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *IntegratedProcess) GetPracticeAreas() []string {
+	if x != nil {
+		return x.PracticeAreas
+	}
+	return nil
+}
+
+func (x *IntegratedProcess) GetPractices() []*PracticeLink {
+	if x != nil {
+		return x.Practices
+	}
+	return nil
+}
+
 // ClauseCoverage is one clause's coverage.
 type ClauseCoverage struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -2080,7 +2342,7 @@ type ClauseCoverage struct {
 
 func (x *ClauseCoverage) Reset() {
 	*x = ClauseCoverage{}
-	mi := &file_aim_crosswalk_v1_crosswalk_service_proto_msgTypes[32]
+	mi := &file_aim_crosswalk_v1_crosswalk_service_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2092,7 +2354,7 @@ func (x *ClauseCoverage) String() string {
 func (*ClauseCoverage) ProtoMessage() {}
 
 func (x *ClauseCoverage) ProtoReflect() protoreflect.Message {
-	mi := &file_aim_crosswalk_v1_crosswalk_service_proto_msgTypes[32]
+	mi := &file_aim_crosswalk_v1_crosswalk_service_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2105,7 +2367,7 @@ func (x *ClauseCoverage) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ClauseCoverage.ProtoReflect.Descriptor instead.
 func (*ClauseCoverage) Descriptor() ([]byte, []int) {
-	return file_aim_crosswalk_v1_crosswalk_service_proto_rawDescGZIP(), []int{32}
+	return file_aim_crosswalk_v1_crosswalk_service_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *ClauseCoverage) GetClause() string {
@@ -2153,7 +2415,7 @@ type PracticeLink struct {
 
 func (x *PracticeLink) Reset() {
 	*x = PracticeLink{}
-	mi := &file_aim_crosswalk_v1_crosswalk_service_proto_msgTypes[33]
+	mi := &file_aim_crosswalk_v1_crosswalk_service_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2165,7 +2427,7 @@ func (x *PracticeLink) String() string {
 func (*PracticeLink) ProtoMessage() {}
 
 func (x *PracticeLink) ProtoReflect() protoreflect.Message {
-	mi := &file_aim_crosswalk_v1_crosswalk_service_proto_msgTypes[33]
+	mi := &file_aim_crosswalk_v1_crosswalk_service_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2178,7 +2440,7 @@ func (x *PracticeLink) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PracticeLink.ProtoReflect.Descriptor instead.
 func (*PracticeLink) Descriptor() ([]byte, []int) {
-	return file_aim_crosswalk_v1_crosswalk_service_proto_rawDescGZIP(), []int{33}
+	return file_aim_crosswalk_v1_crosswalk_service_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *PracticeLink) GetPractice() string {
@@ -2224,7 +2486,7 @@ type ActionItem struct {
 
 func (x *ActionItem) Reset() {
 	*x = ActionItem{}
-	mi := &file_aim_crosswalk_v1_crosswalk_service_proto_msgTypes[34]
+	mi := &file_aim_crosswalk_v1_crosswalk_service_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2236,7 +2498,7 @@ func (x *ActionItem) String() string {
 func (*ActionItem) ProtoMessage() {}
 
 func (x *ActionItem) ProtoReflect() protoreflect.Message {
-	mi := &file_aim_crosswalk_v1_crosswalk_service_proto_msgTypes[34]
+	mi := &file_aim_crosswalk_v1_crosswalk_service_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2249,7 +2511,7 @@ func (x *ActionItem) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ActionItem.ProtoReflect.Descriptor instead.
 func (*ActionItem) Descriptor() ([]byte, []int) {
-	return file_aim_crosswalk_v1_crosswalk_service_proto_rawDescGZIP(), []int{34}
+	return file_aim_crosswalk_v1_crosswalk_service_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *ActionItem) GetClause() string {
@@ -2401,7 +2663,7 @@ const file_aim_crosswalk_v1_crosswalk_service_proto_rawDesc = "" +
 	"\tcrosswalk\x18\x01 \x01(\tBW\xe0A\x02\xfaA&\n" +
 	"$crosswalk.aim-platform.dev/Crosswalk\xbaH(r&2$^crosswalks/[a-z0-9][a-z0-9-]{0,62}$R\tcrosswalk\"L\n" +
 	" ExportTraceabilityMatrixResponse\x12(\n" +
-	"\x04body\x18\x01 \x01(\v2\x14.google.api.HttpBodyR\x04body\"\x88\x03\n" +
+	"\x04body\x18\x01 \x01(\v2\x14.google.api.HttpBodyR\x04body\"\xb8\x03\n" +
 	"\x12AnalyzeGapsRequest\x12u\n" +
 	"\tcrosswalk\x18\x01 \x01(\tBW\xe0A\x02\xfaA&\n" +
 	"$crosswalk.aim-platform.dev/Crosswalk\xbaH(r&2$^crosswalks/[a-z0-9][a-z0-9-]{0,62}$R\tcrosswalk\x12O\n" +
@@ -2409,16 +2671,39 @@ const file_aim_crosswalk_v1_crosswalk_service_proto_rawDesc = "" +
 	"\x13satisfied_practices\x18\x03 \x03(\tB\x14\xe0A\x01\xbaH\x0e\x92\x01\v\x10\x88'\"\x06r\x04\x10\x01\x18@R\x12satisfiedPractices\x12 \n" +
 	"\x05under\x18\x04 \x01(\tB\n" +
 	"\xe0A\x01\xbaH\x04r\x02\x18@R\x05under\x12A\n" +
-	"\x16process_practice_areas\x18\x05 \x03(\tB\v\xe0A\x01\xbaH\x05\x92\x01\x02\x102R\x14processPracticeAreas\"\xe5\x02\n" +
+	"\x16process_practice_areas\x18\x05 \x03(\tB\v\xe0A\x01\xbaH\x05\x92\x01\x02\x102R\x14processPracticeAreas\x12.\n" +
+	"\fprocess_name\x18\x06 \x01(\tB\v\xe0A\x01\xbaH\x05r\x03\x18\xc8\x01R\vprocessName\"\x9f\x04\n" +
 	"\x13AnalyzeGapsResponse\x12:\n" +
 	"\aclauses\x18\x01 \x03(\v2 .aim.crosswalk.v1.ClauseCoverageR\aclauses\x12L\n" +
 	"\asummary\x18\x02 \x03(\v22.aim.crosswalk.v1.AnalyzeGapsResponse.SummaryEntryR\asummary\x12I\n" +
 	"\x0fprocess_clauses\x18\x03 \x03(\v2 .aim.crosswalk.v1.ClauseCoverageR\x0eprocessClauses\x12=\n" +
 	"\vaction_plan\x18\x04 \x03(\v2\x1c.aim.crosswalk.v1.ActionItemR\n" +
-	"actionPlan\x1a:\n" +
+	"actionPlan\x127\n" +
+	"\x06groups\x18\x05 \x03(\v2\x1f.aim.crosswalk.v1.GroupCoverageR\x06groups\x12@\n" +
+	"\n" +
+	"priorities\x18\x06 \x03(\v2 .aim.crosswalk.v1.PracticeImpactR\n" +
+	"priorities\x12=\n" +
+	"\aprocess\x18\a \x01(\v2#.aim.crosswalk.v1.IntegratedProcessR\aprocess\x1a:\n" +
 	"\fSummaryEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\x05R\x05value:\x028\x01\"\xd3\x02\n" +
+	"\x05value\x18\x02 \x01(\x05R\x05value:\x028\x01\"\xdc\x01\n" +
+	"\rGroupCoverage\x12\x14\n" +
+	"\x05group\x18\x01 \x01(\tR\x05group\x12\x14\n" +
+	"\x05title\x18\x02 \x01(\tR\x05title\x12\x18\n" +
+	"\aclauses\x18\x03 \x01(\x05R\aclauses\x12\x18\n" +
+	"\acovered\x18\x04 \x01(\x05R\acovered\x12+\n" +
+	"\x11partially_covered\x18\x05 \x01(\x05R\x10partiallyCovered\x12\x1f\n" +
+	"\vnot_covered\x18\x06 \x01(\x05R\n" +
+	"notCovered\x12\x1d\n" +
+	"\n" +
+	"not_mapped\x18\a \x01(\x05R\tnotMapped\"F\n" +
+	"\x0ePracticeImpact\x12\x1a\n" +
+	"\bpractice\x18\x01 \x01(\tR\bpractice\x12\x18\n" +
+	"\aclauses\x18\x02 \x03(\tR\aclauses\"\x8c\x01\n" +
+	"\x11IntegratedProcess\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12%\n" +
+	"\x0epractice_areas\x18\x02 \x03(\tR\rpracticeAreas\x12<\n" +
+	"\tpractices\x18\x03 \x03(\v2\x1e.aim.crosswalk.v1.PracticeLinkR\tpractices\"\xd3\x02\n" +
 	"\x0eClauseCoverage\x12\x16\n" +
 	"\x06clause\x18\x01 \x01(\tR\x06clause\x12\x14\n" +
 	"\x05title\x18\x02 \x01(\tR\x05title\x12E\n" +
@@ -2479,7 +2764,7 @@ func file_aim_crosswalk_v1_crosswalk_service_proto_rawDescGZIP() []byte {
 }
 
 var file_aim_crosswalk_v1_crosswalk_service_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_aim_crosswalk_v1_crosswalk_service_proto_msgTypes = make([]protoimpl.MessageInfo, 36)
+var file_aim_crosswalk_v1_crosswalk_service_proto_msgTypes = make([]protoimpl.MessageInfo, 39)
 var file_aim_crosswalk_v1_crosswalk_service_proto_goTypes = []any{
 	(Format)(0),                              // 0: aim.crosswalk.v1.Format
 	(ResolveMappingsRequest_Direction)(0),    // 1: aim.crosswalk.v1.ResolveMappingsRequest.Direction
@@ -2516,81 +2801,88 @@ var file_aim_crosswalk_v1_crosswalk_service_proto_goTypes = []any{
 	(*ExportTraceabilityMatrixResponse)(nil), // 32: aim.crosswalk.v1.ExportTraceabilityMatrixResponse
 	(*AnalyzeGapsRequest)(nil),               // 33: aim.crosswalk.v1.AnalyzeGapsRequest
 	(*AnalyzeGapsResponse)(nil),              // 34: aim.crosswalk.v1.AnalyzeGapsResponse
-	(*ClauseCoverage)(nil),                   // 35: aim.crosswalk.v1.ClauseCoverage
-	(*PracticeLink)(nil),                     // 36: aim.crosswalk.v1.PracticeLink
-	(*ActionItem)(nil),                       // 37: aim.crosswalk.v1.ActionItem
-	nil,                                      // 38: aim.crosswalk.v1.AnalyzeGapsResponse.SummaryEntry
-	(*Framework)(nil),                        // 39: aim.crosswalk.v1.Framework
-	(*Clause)(nil),                           // 40: aim.crosswalk.v1.Clause
-	(*Crosswalk)(nil),                        // 41: aim.crosswalk.v1.Crosswalk
-	(*Mapping)(nil),                          // 42: aim.crosswalk.v1.Mapping
-	(*httpbody.HttpBody)(nil),                // 43: google.api.HttpBody
-	(Relationship)(0),                        // 44: aim.crosswalk.v1.Relationship
+	(*GroupCoverage)(nil),                    // 35: aim.crosswalk.v1.GroupCoverage
+	(*PracticeImpact)(nil),                   // 36: aim.crosswalk.v1.PracticeImpact
+	(*IntegratedProcess)(nil),                // 37: aim.crosswalk.v1.IntegratedProcess
+	(*ClauseCoverage)(nil),                   // 38: aim.crosswalk.v1.ClauseCoverage
+	(*PracticeLink)(nil),                     // 39: aim.crosswalk.v1.PracticeLink
+	(*ActionItem)(nil),                       // 40: aim.crosswalk.v1.ActionItem
+	nil,                                      // 41: aim.crosswalk.v1.AnalyzeGapsResponse.SummaryEntry
+	(*Framework)(nil),                        // 42: aim.crosswalk.v1.Framework
+	(*Clause)(nil),                           // 43: aim.crosswalk.v1.Clause
+	(*Crosswalk)(nil),                        // 44: aim.crosswalk.v1.Crosswalk
+	(*Mapping)(nil),                          // 45: aim.crosswalk.v1.Mapping
+	(*httpbody.HttpBody)(nil),                // 46: google.api.HttpBody
+	(Relationship)(0),                        // 47: aim.crosswalk.v1.Relationship
 }
 var file_aim_crosswalk_v1_crosswalk_service_proto_depIdxs = []int32{
-	39, // 0: aim.crosswalk.v1.GetFrameworkResponse.framework:type_name -> aim.crosswalk.v1.Framework
-	39, // 1: aim.crosswalk.v1.ListFrameworksResponse.frameworks:type_name -> aim.crosswalk.v1.Framework
-	40, // 2: aim.crosswalk.v1.GetClauseResponse.clause:type_name -> aim.crosswalk.v1.Clause
-	40, // 3: aim.crosswalk.v1.ListClausesResponse.clauses:type_name -> aim.crosswalk.v1.Clause
-	41, // 4: aim.crosswalk.v1.CreateCrosswalkRequest.crosswalk:type_name -> aim.crosswalk.v1.Crosswalk
-	41, // 5: aim.crosswalk.v1.CreateCrosswalkResponse.crosswalk:type_name -> aim.crosswalk.v1.Crosswalk
-	41, // 6: aim.crosswalk.v1.GetCrosswalkResponse.crosswalk:type_name -> aim.crosswalk.v1.Crosswalk
-	41, // 7: aim.crosswalk.v1.ListCrosswalksResponse.crosswalks:type_name -> aim.crosswalk.v1.Crosswalk
-	42, // 8: aim.crosswalk.v1.GetMappingResponse.mapping:type_name -> aim.crosswalk.v1.Mapping
-	42, // 9: aim.crosswalk.v1.ListMappingsResponse.mappings:type_name -> aim.crosswalk.v1.Mapping
+	42, // 0: aim.crosswalk.v1.GetFrameworkResponse.framework:type_name -> aim.crosswalk.v1.Framework
+	42, // 1: aim.crosswalk.v1.ListFrameworksResponse.frameworks:type_name -> aim.crosswalk.v1.Framework
+	43, // 2: aim.crosswalk.v1.GetClauseResponse.clause:type_name -> aim.crosswalk.v1.Clause
+	43, // 3: aim.crosswalk.v1.ListClausesResponse.clauses:type_name -> aim.crosswalk.v1.Clause
+	44, // 4: aim.crosswalk.v1.CreateCrosswalkRequest.crosswalk:type_name -> aim.crosswalk.v1.Crosswalk
+	44, // 5: aim.crosswalk.v1.CreateCrosswalkResponse.crosswalk:type_name -> aim.crosswalk.v1.Crosswalk
+	44, // 6: aim.crosswalk.v1.GetCrosswalkResponse.crosswalk:type_name -> aim.crosswalk.v1.Crosswalk
+	44, // 7: aim.crosswalk.v1.ListCrosswalksResponse.crosswalks:type_name -> aim.crosswalk.v1.Crosswalk
+	45, // 8: aim.crosswalk.v1.GetMappingResponse.mapping:type_name -> aim.crosswalk.v1.Mapping
+	45, // 9: aim.crosswalk.v1.ListMappingsResponse.mappings:type_name -> aim.crosswalk.v1.Mapping
 	0,  // 10: aim.crosswalk.v1.ImportCrosswalkRequest.format:type_name -> aim.crosswalk.v1.Format
-	41, // 11: aim.crosswalk.v1.ImportCrosswalkResponse.crosswalk:type_name -> aim.crosswalk.v1.Crosswalk
+	44, // 11: aim.crosswalk.v1.ImportCrosswalkResponse.crosswalk:type_name -> aim.crosswalk.v1.Crosswalk
 	0,  // 12: aim.crosswalk.v1.ExportCrosswalkRequest.format:type_name -> aim.crosswalk.v1.Format
-	43, // 13: aim.crosswalk.v1.ExportCrosswalkResponse.body:type_name -> google.api.HttpBody
+	46, // 13: aim.crosswalk.v1.ExportCrosswalkResponse.body:type_name -> google.api.HttpBody
 	1,  // 14: aim.crosswalk.v1.ResolveMappingsRequest.direction:type_name -> aim.crosswalk.v1.ResolveMappingsRequest.Direction
-	44, // 15: aim.crosswalk.v1.ResolveMappingsRequest.relationships:type_name -> aim.crosswalk.v1.Relationship
+	47, // 15: aim.crosswalk.v1.ResolveMappingsRequest.relationships:type_name -> aim.crosswalk.v1.Relationship
 	29, // 16: aim.crosswalk.v1.ResolveMappingsResponse.results:type_name -> aim.crosswalk.v1.ResolvedMapping
-	44, // 17: aim.crosswalk.v1.ResolvedMapping.relationship:type_name -> aim.crosswalk.v1.Relationship
+	47, // 17: aim.crosswalk.v1.ResolvedMapping.relationship:type_name -> aim.crosswalk.v1.Relationship
 	30, // 18: aim.crosswalk.v1.ResolvedMapping.path:type_name -> aim.crosswalk.v1.PathStep
-	44, // 19: aim.crosswalk.v1.PathStep.relationship:type_name -> aim.crosswalk.v1.Relationship
-	43, // 20: aim.crosswalk.v1.ExportTraceabilityMatrixResponse.body:type_name -> google.api.HttpBody
-	35, // 21: aim.crosswalk.v1.AnalyzeGapsResponse.clauses:type_name -> aim.crosswalk.v1.ClauseCoverage
-	38, // 22: aim.crosswalk.v1.AnalyzeGapsResponse.summary:type_name -> aim.crosswalk.v1.AnalyzeGapsResponse.SummaryEntry
-	35, // 23: aim.crosswalk.v1.AnalyzeGapsResponse.process_clauses:type_name -> aim.crosswalk.v1.ClauseCoverage
-	37, // 24: aim.crosswalk.v1.AnalyzeGapsResponse.action_plan:type_name -> aim.crosswalk.v1.ActionItem
-	2,  // 25: aim.crosswalk.v1.ClauseCoverage.coverage:type_name -> aim.crosswalk.v1.ClauseCoverage.Coverage
-	36, // 26: aim.crosswalk.v1.ClauseCoverage.practices:type_name -> aim.crosswalk.v1.PracticeLink
-	44, // 27: aim.crosswalk.v1.PracticeLink.relationship:type_name -> aim.crosswalk.v1.Relationship
-	3,  // 28: aim.crosswalk.v1.CrosswalkService.GetFramework:input_type -> aim.crosswalk.v1.GetFrameworkRequest
-	5,  // 29: aim.crosswalk.v1.CrosswalkService.ListFrameworks:input_type -> aim.crosswalk.v1.ListFrameworksRequest
-	7,  // 30: aim.crosswalk.v1.CrosswalkService.GetClause:input_type -> aim.crosswalk.v1.GetClauseRequest
-	9,  // 31: aim.crosswalk.v1.CrosswalkService.ListClauses:input_type -> aim.crosswalk.v1.ListClausesRequest
-	11, // 32: aim.crosswalk.v1.CrosswalkService.CreateCrosswalk:input_type -> aim.crosswalk.v1.CreateCrosswalkRequest
-	13, // 33: aim.crosswalk.v1.CrosswalkService.GetCrosswalk:input_type -> aim.crosswalk.v1.GetCrosswalkRequest
-	15, // 34: aim.crosswalk.v1.CrosswalkService.ListCrosswalks:input_type -> aim.crosswalk.v1.ListCrosswalksRequest
-	17, // 35: aim.crosswalk.v1.CrosswalkService.DeleteCrosswalk:input_type -> aim.crosswalk.v1.DeleteCrosswalkRequest
-	19, // 36: aim.crosswalk.v1.CrosswalkService.GetMapping:input_type -> aim.crosswalk.v1.GetMappingRequest
-	21, // 37: aim.crosswalk.v1.CrosswalkService.ListMappings:input_type -> aim.crosswalk.v1.ListMappingsRequest
-	23, // 38: aim.crosswalk.v1.CrosswalkService.ImportCrosswalk:input_type -> aim.crosswalk.v1.ImportCrosswalkRequest
-	25, // 39: aim.crosswalk.v1.CrosswalkService.ExportCrosswalk:input_type -> aim.crosswalk.v1.ExportCrosswalkRequest
-	27, // 40: aim.crosswalk.v1.CrosswalkService.ResolveMappings:input_type -> aim.crosswalk.v1.ResolveMappingsRequest
-	31, // 41: aim.crosswalk.v1.CrosswalkService.ExportTraceabilityMatrix:input_type -> aim.crosswalk.v1.ExportTraceabilityMatrixRequest
-	33, // 42: aim.crosswalk.v1.CrosswalkService.AnalyzeGaps:input_type -> aim.crosswalk.v1.AnalyzeGapsRequest
-	4,  // 43: aim.crosswalk.v1.CrosswalkService.GetFramework:output_type -> aim.crosswalk.v1.GetFrameworkResponse
-	6,  // 44: aim.crosswalk.v1.CrosswalkService.ListFrameworks:output_type -> aim.crosswalk.v1.ListFrameworksResponse
-	8,  // 45: aim.crosswalk.v1.CrosswalkService.GetClause:output_type -> aim.crosswalk.v1.GetClauseResponse
-	10, // 46: aim.crosswalk.v1.CrosswalkService.ListClauses:output_type -> aim.crosswalk.v1.ListClausesResponse
-	12, // 47: aim.crosswalk.v1.CrosswalkService.CreateCrosswalk:output_type -> aim.crosswalk.v1.CreateCrosswalkResponse
-	14, // 48: aim.crosswalk.v1.CrosswalkService.GetCrosswalk:output_type -> aim.crosswalk.v1.GetCrosswalkResponse
-	16, // 49: aim.crosswalk.v1.CrosswalkService.ListCrosswalks:output_type -> aim.crosswalk.v1.ListCrosswalksResponse
-	18, // 50: aim.crosswalk.v1.CrosswalkService.DeleteCrosswalk:output_type -> aim.crosswalk.v1.DeleteCrosswalkResponse
-	20, // 51: aim.crosswalk.v1.CrosswalkService.GetMapping:output_type -> aim.crosswalk.v1.GetMappingResponse
-	22, // 52: aim.crosswalk.v1.CrosswalkService.ListMappings:output_type -> aim.crosswalk.v1.ListMappingsResponse
-	24, // 53: aim.crosswalk.v1.CrosswalkService.ImportCrosswalk:output_type -> aim.crosswalk.v1.ImportCrosswalkResponse
-	26, // 54: aim.crosswalk.v1.CrosswalkService.ExportCrosswalk:output_type -> aim.crosswalk.v1.ExportCrosswalkResponse
-	28, // 55: aim.crosswalk.v1.CrosswalkService.ResolveMappings:output_type -> aim.crosswalk.v1.ResolveMappingsResponse
-	32, // 56: aim.crosswalk.v1.CrosswalkService.ExportTraceabilityMatrix:output_type -> aim.crosswalk.v1.ExportTraceabilityMatrixResponse
-	34, // 57: aim.crosswalk.v1.CrosswalkService.AnalyzeGaps:output_type -> aim.crosswalk.v1.AnalyzeGapsResponse
-	43, // [43:58] is the sub-list for method output_type
-	28, // [28:43] is the sub-list for method input_type
-	28, // [28:28] is the sub-list for extension type_name
-	28, // [28:28] is the sub-list for extension extendee
-	0,  // [0:28] is the sub-list for field type_name
+	47, // 19: aim.crosswalk.v1.PathStep.relationship:type_name -> aim.crosswalk.v1.Relationship
+	46, // 20: aim.crosswalk.v1.ExportTraceabilityMatrixResponse.body:type_name -> google.api.HttpBody
+	38, // 21: aim.crosswalk.v1.AnalyzeGapsResponse.clauses:type_name -> aim.crosswalk.v1.ClauseCoverage
+	41, // 22: aim.crosswalk.v1.AnalyzeGapsResponse.summary:type_name -> aim.crosswalk.v1.AnalyzeGapsResponse.SummaryEntry
+	38, // 23: aim.crosswalk.v1.AnalyzeGapsResponse.process_clauses:type_name -> aim.crosswalk.v1.ClauseCoverage
+	40, // 24: aim.crosswalk.v1.AnalyzeGapsResponse.action_plan:type_name -> aim.crosswalk.v1.ActionItem
+	35, // 25: aim.crosswalk.v1.AnalyzeGapsResponse.groups:type_name -> aim.crosswalk.v1.GroupCoverage
+	36, // 26: aim.crosswalk.v1.AnalyzeGapsResponse.priorities:type_name -> aim.crosswalk.v1.PracticeImpact
+	37, // 27: aim.crosswalk.v1.AnalyzeGapsResponse.process:type_name -> aim.crosswalk.v1.IntegratedProcess
+	39, // 28: aim.crosswalk.v1.IntegratedProcess.practices:type_name -> aim.crosswalk.v1.PracticeLink
+	2,  // 29: aim.crosswalk.v1.ClauseCoverage.coverage:type_name -> aim.crosswalk.v1.ClauseCoverage.Coverage
+	39, // 30: aim.crosswalk.v1.ClauseCoverage.practices:type_name -> aim.crosswalk.v1.PracticeLink
+	47, // 31: aim.crosswalk.v1.PracticeLink.relationship:type_name -> aim.crosswalk.v1.Relationship
+	3,  // 32: aim.crosswalk.v1.CrosswalkService.GetFramework:input_type -> aim.crosswalk.v1.GetFrameworkRequest
+	5,  // 33: aim.crosswalk.v1.CrosswalkService.ListFrameworks:input_type -> aim.crosswalk.v1.ListFrameworksRequest
+	7,  // 34: aim.crosswalk.v1.CrosswalkService.GetClause:input_type -> aim.crosswalk.v1.GetClauseRequest
+	9,  // 35: aim.crosswalk.v1.CrosswalkService.ListClauses:input_type -> aim.crosswalk.v1.ListClausesRequest
+	11, // 36: aim.crosswalk.v1.CrosswalkService.CreateCrosswalk:input_type -> aim.crosswalk.v1.CreateCrosswalkRequest
+	13, // 37: aim.crosswalk.v1.CrosswalkService.GetCrosswalk:input_type -> aim.crosswalk.v1.GetCrosswalkRequest
+	15, // 38: aim.crosswalk.v1.CrosswalkService.ListCrosswalks:input_type -> aim.crosswalk.v1.ListCrosswalksRequest
+	17, // 39: aim.crosswalk.v1.CrosswalkService.DeleteCrosswalk:input_type -> aim.crosswalk.v1.DeleteCrosswalkRequest
+	19, // 40: aim.crosswalk.v1.CrosswalkService.GetMapping:input_type -> aim.crosswalk.v1.GetMappingRequest
+	21, // 41: aim.crosswalk.v1.CrosswalkService.ListMappings:input_type -> aim.crosswalk.v1.ListMappingsRequest
+	23, // 42: aim.crosswalk.v1.CrosswalkService.ImportCrosswalk:input_type -> aim.crosswalk.v1.ImportCrosswalkRequest
+	25, // 43: aim.crosswalk.v1.CrosswalkService.ExportCrosswalk:input_type -> aim.crosswalk.v1.ExportCrosswalkRequest
+	27, // 44: aim.crosswalk.v1.CrosswalkService.ResolveMappings:input_type -> aim.crosswalk.v1.ResolveMappingsRequest
+	31, // 45: aim.crosswalk.v1.CrosswalkService.ExportTraceabilityMatrix:input_type -> aim.crosswalk.v1.ExportTraceabilityMatrixRequest
+	33, // 46: aim.crosswalk.v1.CrosswalkService.AnalyzeGaps:input_type -> aim.crosswalk.v1.AnalyzeGapsRequest
+	4,  // 47: aim.crosswalk.v1.CrosswalkService.GetFramework:output_type -> aim.crosswalk.v1.GetFrameworkResponse
+	6,  // 48: aim.crosswalk.v1.CrosswalkService.ListFrameworks:output_type -> aim.crosswalk.v1.ListFrameworksResponse
+	8,  // 49: aim.crosswalk.v1.CrosswalkService.GetClause:output_type -> aim.crosswalk.v1.GetClauseResponse
+	10, // 50: aim.crosswalk.v1.CrosswalkService.ListClauses:output_type -> aim.crosswalk.v1.ListClausesResponse
+	12, // 51: aim.crosswalk.v1.CrosswalkService.CreateCrosswalk:output_type -> aim.crosswalk.v1.CreateCrosswalkResponse
+	14, // 52: aim.crosswalk.v1.CrosswalkService.GetCrosswalk:output_type -> aim.crosswalk.v1.GetCrosswalkResponse
+	16, // 53: aim.crosswalk.v1.CrosswalkService.ListCrosswalks:output_type -> aim.crosswalk.v1.ListCrosswalksResponse
+	18, // 54: aim.crosswalk.v1.CrosswalkService.DeleteCrosswalk:output_type -> aim.crosswalk.v1.DeleteCrosswalkResponse
+	20, // 55: aim.crosswalk.v1.CrosswalkService.GetMapping:output_type -> aim.crosswalk.v1.GetMappingResponse
+	22, // 56: aim.crosswalk.v1.CrosswalkService.ListMappings:output_type -> aim.crosswalk.v1.ListMappingsResponse
+	24, // 57: aim.crosswalk.v1.CrosswalkService.ImportCrosswalk:output_type -> aim.crosswalk.v1.ImportCrosswalkResponse
+	26, // 58: aim.crosswalk.v1.CrosswalkService.ExportCrosswalk:output_type -> aim.crosswalk.v1.ExportCrosswalkResponse
+	28, // 59: aim.crosswalk.v1.CrosswalkService.ResolveMappings:output_type -> aim.crosswalk.v1.ResolveMappingsResponse
+	32, // 60: aim.crosswalk.v1.CrosswalkService.ExportTraceabilityMatrix:output_type -> aim.crosswalk.v1.ExportTraceabilityMatrixResponse
+	34, // 61: aim.crosswalk.v1.CrosswalkService.AnalyzeGaps:output_type -> aim.crosswalk.v1.AnalyzeGapsResponse
+	47, // [47:62] is the sub-list for method output_type
+	32, // [32:47] is the sub-list for method input_type
+	32, // [32:32] is the sub-list for extension type_name
+	32, // [32:32] is the sub-list for extension extendee
+	0,  // [0:32] is the sub-list for field type_name
 }
 
 func init() { file_aim_crosswalk_v1_crosswalk_service_proto_init() }
@@ -2606,7 +2898,7 @@ func file_aim_crosswalk_v1_crosswalk_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_aim_crosswalk_v1_crosswalk_service_proto_rawDesc), len(file_aim_crosswalk_v1_crosswalk_service_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   36,
+			NumMessages:   39,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -72,7 +72,11 @@ func (s *Server) AnalyzeGaps(ctx context.Context, req *crosswalkv1.AnalyzeGapsRe
 	if err != nil {
 		return nil, err
 	}
-	return analyze(t, mappings, satisfied, req.GetUnder(), req.GetProcessPracticeAreas()), nil
+	resp := analyze(t, mappings, satisfied, req.GetUnder(), req.GetProcessPracticeAreas())
+	if resp.Process != nil {
+		resp.Process.Name = req.GetProcessName()
+	}
+	return resp, nil
 }
 
 // analyze is the pure part of AnalyzeGaps.
@@ -104,7 +108,21 @@ func analyze(t *tree, mappings []*crosswalkv1.Mapping, satisfied []string, under
 			resp.ActionPlan = append(resp.ActionPlan, action(row))
 		}
 	}
+	resp.Groups = groupFigures(t, resp.GetClauses())
+	resp.Priorities = priorities(resp.GetClauses())
 	if len(process) > 0 {
+		resp.Process = &crosswalkv1.IntegratedProcess{PracticeAreas: process}
+		inProcess := map[string]bool{}
+		for _, m := range mappings {
+			area, _, _ := strings.Cut(m.GetSource(), "-")
+			if slices.Contains(process, area) && !inProcess[m.GetSource()] {
+				inProcess[m.GetSource()] = true
+				resp.Process.Practices = append(resp.Process.Practices, &crosswalkv1.PracticeLink{
+					Practice: m.GetSource(), Satisfied: ok[m.GetSource()], Relationship: m.GetRelationship(), Via: m.GetTarget(),
+				})
+			}
+		}
+		sort.SliceStable(resp.Process.Practices, func(i, j int) bool { return resp.Process.Practices[i].GetPractice() < resp.Process.Practices[j].GetPractice() })
 		seen := map[string]bool{}
 		for _, m := range mappings {
 			area, _, _ := strings.Cut(m.GetSource(), "-")
@@ -147,4 +165,82 @@ func action(row *crosswalkv1.ClauseCoverage) *crosswalkv1.ActionItem {
 		item.Action = fmt.Sprintf("%s (%s) is only partly met: close the remaining gap, for example with the mapped practices not yet satisfied.", row.GetClause(), row.GetTitle())
 	}
 	return item
+}
+
+// topLevel returns the top-level clause of an id ("6" for "6.1.2", "A" for
+// "A.6.2.4").
+func topLevel(id string) string {
+	for p := parentClause(id); p != ""; p = parentClause(id) {
+		id = p
+	}
+	return id
+}
+
+// groupFigures counts coverage per top-level clause.
+func groupFigures(t *tree, rows []*crosswalkv1.ClauseCoverage) []*crosswalkv1.GroupCoverage {
+	byGroup := map[string]*crosswalkv1.GroupCoverage{}
+	var order []string
+	for _, r := range rows {
+		g := topLevel(r.GetClause())
+		fig := byGroup[g]
+		if fig == nil {
+			fig = &crosswalkv1.GroupCoverage{Group: g}
+			if t.has(g) {
+				fig.Title = t.clauses[t.byID[g]].GetTitle()
+			}
+			byGroup[g] = fig
+			order = append(order, g)
+		}
+		fig.Clauses++
+		switch r.GetCoverage() {
+		case crosswalkv1.ClauseCoverage_COVERAGE_COVERED:
+			fig.Covered++
+		case crosswalkv1.ClauseCoverage_COVERAGE_PARTIALLY_COVERED:
+			fig.PartiallyCovered++
+		case crosswalkv1.ClauseCoverage_COVERAGE_NOT_COVERED:
+			fig.NotCovered++
+		default:
+			fig.NotMapped++
+		}
+	}
+	out := make([]*crosswalkv1.GroupCoverage, 0, len(order))
+	for _, g := range order {
+		out = append(out, byGroup[g])
+	}
+	return out
+}
+
+// priorities ranks the unsatisfied practices by how many clauses that are
+// not covered they map to; ties by practice id.
+func priorities(rows []*crosswalkv1.ClauseCoverage) []*crosswalkv1.PracticeImpact {
+	byPractice := map[string]*crosswalkv1.PracticeImpact{}
+	for _, r := range rows {
+		if r.GetCoverage() == crosswalkv1.ClauseCoverage_COVERAGE_COVERED {
+			continue
+		}
+		for _, l := range r.GetPractices() {
+			if l.GetSatisfied() {
+				continue
+			}
+			p := byPractice[l.GetPractice()]
+			if p == nil {
+				p = &crosswalkv1.PracticeImpact{Practice: l.GetPractice()}
+				byPractice[l.GetPractice()] = p
+			}
+			if !slices.Contains(p.Clauses, r.GetClause()) {
+				p.Clauses = append(p.Clauses, r.GetClause())
+			}
+		}
+	}
+	out := make([]*crosswalkv1.PracticeImpact, 0, len(byPractice))
+	for _, p := range byPractice {
+		out = append(out, p)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if len(out[i].GetClauses()) != len(out[j].GetClauses()) {
+			return len(out[i].GetClauses()) > len(out[j].GetClauses())
+		}
+		return out[i].GetPractice() < out[j].GetPractice()
+	})
+	return out
 }

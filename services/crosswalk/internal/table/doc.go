@@ -93,5 +93,5 @@
 // Write writes the clean form: the Header row, then every row complete
 // (nothing left to inheritance), the relationship as given, the clause id
 // without an "ISO " prefix, quoted by encoding/csv. Parse reads it back to
-// the same rows.
+// the same rows (line numbers and Inherited aside); FuzzParse checks this.
 package table

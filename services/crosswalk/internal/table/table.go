@@ -476,13 +476,14 @@ func quoteCells(cells []string) string {
 	return strings.Join(parts, ", ")
 }
 
-// Header is the header row Write writes.
+// Header is the header row Write writes. Do not modify it.
 var Header = []string{"Category", "Capability Area", "Domain", "Practice Area", "Practice", "Relationship", "Clause ID", "Clause Topic"}
 
 // Write writes rows as a clean table: the Header row, then one complete row
 // per mapping (nothing left to inheritance), the relationship as given and
 // the clause id without an "ISO " prefix, quoted by encoding/csv. A comma of
-// 0 writes CSV.
+// 0 writes CSV. Parse reads the output of rows it returned back to the same
+// rows, Line and Inherited aside.
 func Write(w io.Writer, rows []Row, comma rune) error {
 	if comma == 0 {
 		comma = ','
