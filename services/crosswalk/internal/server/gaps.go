@@ -122,7 +122,9 @@ func analyze(t *tree, mappings []*crosswalkv1.Mapping, satisfied []string, under
 				})
 			}
 		}
-		sort.SliceStable(resp.Process.Practices, func(i, j int) bool { return resp.Process.Practices[i].GetPractice() < resp.Process.Practices[j].GetPractice() })
+		sort.SliceStable(resp.Process.Practices, func(i, j int) bool {
+			return resp.Process.Practices[i].GetPractice() < resp.Process.Practices[j].GetPractice()
+		})
 		seen := map[string]bool{}
 		for _, m := range mappings {
 			area, _, _ := strings.Cut(m.GetSource(), "-")
