@@ -15,7 +15,7 @@ BUF_VERSION := 1.75.0
 BUF     := $(CACHE)/buf-$(BUF_VERSION)/node_modules/.bin/buf
 
 # The Go modules of the workspace (go.work), in dependency order.
-MODULES := gen platform services/model services/appraisal services/crosswalk services/gateway cmd/aim
+MODULES := gen platform services/model services/appraisal services/crosswalk services/gateway cmd/aim deploy/k8s/check bench reliability
 
 # Protoc plugins, pinned in tools/proto/go.mod.
 PLUGINS := google.golang.org/protobuf/cmd/protoc-gen-go \
@@ -91,6 +91,18 @@ fuzz: ## Run each fuzz target for FUZZTIME (default 30s).
 	done
 
 # ---- build and run ---------------------------------------------------------
+
+.PHONY: vulncheck
+vulncheck: ## govulncheck against a locally built vulnerability database; fails on findings in third-party dependencies.
+	scripts/govulncheck.sh
+
+.PHONY: soak
+soak: ## The long reliability suites (crash rounds, load); figures in docs/reliability.md.
+	cd reliability && AIM_SOAK=1 $(GO) test -race -count=1 -timeout 60m -v ./...
+
+.PHONY: bench
+bench: ## Benchmark suite (bench/): prints one table and writes BENCHMARKS.md; BENCH_ARGS=-quick for a short run.
+	cd bench && $(GO) run ./cmd/benchtable -out ../BENCHMARKS.md $(BENCH_ARGS)
 
 .PHONY: build
 build: ## Build bin/aim.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"os"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/aim-platform/aim/platform/auth"
+	"github.com/aim-platform/aim/platform/server"
 	"github.com/aim-platform/aim/platform/telemetry"
 )
 
@@ -50,6 +52,9 @@ type serviceConfig struct {
 	APIKeys         string
 	LockTimeout     time.Duration
 	ShutdownTimeout time.Duration
+	// RateLimit and RateBurst bound each tenant's calls (server.Config).
+	RateLimit float64
+	RateBurst int
 	// ModelAddr is where the services that call the model catalog find it;
 	// in aim serve, the process's own gRPC listener.
 	ModelAddr string
@@ -69,6 +74,8 @@ func (c *serviceConfig) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.APIKeys, "api-keys", "", "JSON file of API keys for machine clients (optional)")
 	fs.DurationVar(&c.LockTimeout, "lock-timeout", 2*time.Second, "how long to wait for a store's file lock before giving up")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 10*time.Second, "how long running calls may drain on shutdown")
+	fs.Float64Var(&c.RateLimit, "rate-limit", server.DefaultRateLimit, "calls a second each tenant may make (over gRPC and REST together) before RESOURCE_EXHAUSTED / 429; 0 turns the limit off")
+	fs.IntVar(&c.RateBurst, "rate-burst", server.DefaultRateBurst, "calls a tenant may make at once above --rate-limit")
 }
 
 func (c *serviceConfig) validate() error {
@@ -82,6 +89,9 @@ func (c *serviceConfig) validate() error {
 	}
 	if c.LockTimeout <= 0 || c.ShutdownTimeout <= 0 {
 		errs = append(errs, errors.New("--lock-timeout and --shutdown-timeout must be positive"))
+	}
+	if c.RateLimit < 0 || math.IsNaN(c.RateLimit) || c.RateBurst < 0 {
+		errs = append(errs, errors.New("--rate-limit and --rate-burst must not be negative"))
 	}
 	return errors.Join(errs...)
 }
@@ -119,6 +129,7 @@ func (c *serviceConfig) logAttrs() []any {
 		slog.String("admin_addr", c.AdminAddr), slog.String("jwt_issuer", c.JWTIssuer),
 		slog.String("jwt_audience", c.JWTAudience), slog.String("jwt_keys", c.JWTKeys),
 		slog.String("api_keys", c.APIKeys), slog.Duration("shutdown_timeout", c.ShutdownTimeout),
+		slog.Float64("rate_limit", c.RateLimit), slog.Int("rate_burst", c.RateBurst),
 	}
 }
 

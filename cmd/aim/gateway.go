@@ -46,7 +46,7 @@ func newGatewayCommand() *cobra.Command {
 	fs.StringVar(&cfg.AppraisalAddr, "appraisal-addr", defaultGRPCAddr, "gRPC address of the appraisal service")
 	fs.StringVar(&cfg.CrosswalkAddr, "crosswalk-addr", defaultGRPCAddr, "gRPC address of the crosswalk service")
 	fs.StringSliceVar(&cfg.CORSOrigins, "cors-origins", nil, `origins allowed to call from a browser ("*" for any)`)
-	fs.Int64Var(&cfg.MaxBodyBytes, "max-body-bytes", 4<<20, "largest request body accepted")
+	fs.Int64Var(&cfg.MaxBodyBytes, "max-body-bytes", 24<<20, "largest request body accepted")
 	fs.DurationVar(&cfg.RequestTimeout, "request-timeout", 30*time.Second, "deadline of a call that brings none shorter")
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", 10*time.Second, "how long running requests may drain on shutdown")
 	return cmd

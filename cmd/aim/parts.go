@@ -116,7 +116,7 @@ func (h *host) openServices(cfg *serviceConfig, parts ...part) (*server.Server, 
 		return nil, err
 	}
 	h.authn, h.stores = authn, map[string]*pstore.DB{}
-	srv, err := server.New(server.Config{ShutdownTimeout: cfg.ShutdownTimeout},
+	srv, err := server.New(server.Config{ShutdownTimeout: cfg.ShutdownTimeout, RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst},
 		server.Deps{Logger: h.logger, Auth: authn, Telemetry: h.tel})
 	if err != nil {
 		return nil, err

@@ -12,13 +12,14 @@ import (
 
 // interceptors returns the unary and stream chains, outermost first. The
 // order is the package documentation's; a test checks it.
-func interceptors(logger *slog.Logger, a *auth.Authenticator, v protovalidate.Validator) ([]grpc.UnaryServerInterceptor, []grpc.StreamServerInterceptor) {
+func interceptors(logger *slog.Logger, a *auth.Authenticator, l *tenantLimiter, v protovalidate.Validator) ([]grpc.UnaryServerInterceptor, []grpc.StreamServerInterceptor) {
 	rec := recoveryOption(logger)
 	unary := []grpc.UnaryServerInterceptor{
 		unaryRequestID,
 		unaryAccessLog(logger),
 		unaryErrors(logger),
 		auth.UnaryServerInterceptor(a),
+		unaryRateLimit(l),
 		unaryValidate(v),
 		recovery.UnaryServerInterceptor(rec),
 	}
@@ -27,6 +28,7 @@ func interceptors(logger *slog.Logger, a *auth.Authenticator, v protovalidate.Va
 		streamAccessLog(logger),
 		streamErrors(logger),
 		auth.StreamServerInterceptor(a),
+		streamRateLimit(l),
 		streamValidate(v),
 		recovery.StreamServerInterceptor(rec),
 	}

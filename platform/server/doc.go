@@ -10,6 +10,7 @@
 //	access log              one slog line per call, health at debug
 //	error mapping           domain errors to google.rpc.Status; internal text masked and logged
 //	authentication          bearer JWT or API key; health and reflection stay open
+//	rate limit              per-tenant token bucket; RESOURCE_EXHAUSTED with RetryInfo
 //	validation              protovalidate rules to BadRequest field violations
 //	panic recovery          a panic becomes INTERNAL and a log line with the stack
 package server

@@ -25,13 +25,25 @@ type Config struct {
 	// ShutdownTimeout bounds the graceful drain on shutdown; calls still
 	// running after it are cut off. Default 10s.
 	ShutdownTimeout time.Duration
-	// MaxRecvMsgBytes bounds one request message. Default 8 MiB.
+	// MaxRecvMsgBytes bounds one request message. Default 24 MiB: imports
+	// carry documents of up to 16 MiB.
 	MaxRecvMsgBytes int
+	// RateLimit is the sustained number of calls a second each tenant may
+	// make; a tenant above it gets RESOURCE_EXHAUSTED with RetryInfo (429
+	// over REST). Zero turns the limit off, so the zero Config has none;
+	// DefaultConfig sets DefaultRateLimit.
+	RateLimit float64
+	// RateBurst is how many calls a tenant may make at once above
+	// RateLimit. Zero means RateLimit rounded up.
+	RateBurst int
 }
 
 // DefaultConfig returns the defaults.
 func DefaultConfig() Config {
-	return Config{ShutdownTimeout: 10 * time.Second, MaxRecvMsgBytes: 8 << 20}
+	return Config{
+		ShutdownTimeout: 10 * time.Second, MaxRecvMsgBytes: 24 << 20,
+		RateLimit: DefaultRateLimit, RateBurst: DefaultRateBurst,
+	}
 }
 
 // Deps are what a server uses but does not own.
@@ -67,7 +79,11 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("server: protovalidate: %w", err)
 	}
-	unary, stream := interceptors(deps.Logger, deps.Auth, validator)
+	if cfg.RateLimit < 0 || cfg.RateBurst < 0 {
+		return nil, fmt.Errorf("server: RateLimit %v and RateBurst %d must not be negative", cfg.RateLimit, cfg.RateBurst)
+	}
+	limiter := newTenantLimiter(cfg.RateLimit, cfg.RateBurst, DefaultRateLimitTenants, DefaultRateLimitIdle)
+	unary, stream := interceptors(deps.Logger, deps.Auth, limiter, validator)
 	t := deps.Telemetry
 	s := &Server{
 		cfg:       cfg,

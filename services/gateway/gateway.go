@@ -28,7 +28,8 @@ type Config struct {
 	ModelAddr     string
 	AppraisalAddr string
 	CrosswalkAddr string
-	// MaxBodyBytes bounds a request body. Default 4 MiB.
+	// MaxBodyBytes bounds a request body. Default 24 MiB: imports carry
+	// documents of up to 16 MiB, which JSON escaping can grow.
 	MaxBodyBytes int64
 	// RequestTimeout bounds a call that carries no shorter deadline of its
 	// own (grpc-timeout header). Default 30s.
@@ -44,7 +45,7 @@ type Config struct {
 func DefaultConfig(addr string) Config {
 	return Config{
 		ModelAddr: addr, AppraisalAddr: addr, CrosswalkAddr: addr,
-		MaxBodyBytes:   4 << 20,
+		MaxBodyBytes:   24 << 20,
 		RequestTimeout: 30 * time.Second,
 		ReadyTimeout:   2 * time.Second,
 	}
@@ -151,6 +152,7 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Gateway, error) {
 	var h http.Handler = root
 	h = limitBody(h, cfg.MaxBodyBytes)
 	h = requireJSON(h)
+	h = requireUTF8(h)
 	h = withTimeout(h, cfg.RequestTimeout)
 	h = cors(h, cfg.CORSOrigins)
 	h = accessLog(h, deps.Logger)

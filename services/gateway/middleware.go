@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -124,8 +125,14 @@ func accessLog(next http.Handler, logger *slog.Logger) http.Handler {
 }
 
 // withTimeout gives a request a deadline unless it is already shorter.
+// Watch streams (":watch" methods) are exempt: they last as long as the
+// client listens.
 func withTimeout(next http.Handler, d time.Duration) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, ":watch") {
+			next.ServeHTTP(w, r)
+			return
+		}
 		ctx, cancel := context.WithTimeout(r.Context(), d)
 		defer cancel()
 		next.ServeHTTP(w, r.WithContext(ctx))
@@ -176,6 +183,24 @@ func bodyTooLarge(r *http.Request) (*status.Status, bool) {
 		return nil, false
 	}
 	return tooLarge(b.max), true
+}
+
+// requireUTF8 refuses a path or query value that is not valid UTF-8: proto
+// strings must be, and the call could not even be sent to a service.
+func requireUTF8(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ok := utf8.ValidString(r.URL.Path)
+		for _, vals := range r.URL.Query() {
+			for _, v := range vals {
+				ok = ok && utf8.ValidString(v)
+			}
+		}
+		if !ok {
+			writeStatus(w, http.StatusBadRequest, status.New(codes.InvalidArgument, "the request path or query is not valid UTF-8"))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // requireJSON refuses a request body that is not declared as JSON.

@@ -1,7 +1,10 @@
 package gateway
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -24,10 +27,32 @@ import (
 // keep one shape, enums as names, and unknown request fields rejected so a
 // typo is a 400 rather than a silently ignored field.
 func marshaler() runtime.Marshaler {
-	return &runtime.HTTPBodyMarshaler{Marshaler: &runtime.JSONPb{
+	return &runtime.HTTPBodyMarshaler{Marshaler: strictJSON{&runtime.JSONPb{
 		MarshalOptions:   protojson.MarshalOptions{EmitDefaultValues: true},
 		UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
-	}}
+	}}}
+}
+
+// strictJSON decodes a request body as exactly one JSON value: grpc-gateway's
+// decoder reads the first value and ignores what follows, so a body with
+// trailing garbage (or two documents) would otherwise be acted on. The body
+// is already bounded by the gateway's size limit.
+type strictJSON struct{ *runtime.JSONPb }
+
+func (s strictJSON) NewDecoder(r io.Reader) runtime.Decoder {
+	return runtime.DecoderFunc(func(v any) error {
+		data, err := io.ReadAll(r)
+		if err != nil {
+			return err
+		}
+		if len(bytes.TrimSpace(data)) == 0 {
+			return io.EOF // no body: grpc-gateway treats it as empty
+		}
+		if !json.Valid(data) {
+			return status.Error(codes.InvalidArgument, "the request body is not exactly one JSON value")
+		}
+		return s.Unmarshal(data, v)
+	})
 }
 
 // incomingHeaders is the allowlist of HTTP headers passed to the services.

@@ -2663,15 +2663,16 @@ const file_aim_crosswalk_v1_crosswalk_service_proto_rawDesc = "" +
 	"\tcrosswalk\x18\x01 \x01(\tBW\xe0A\x02\xfaA&\n" +
 	"$crosswalk.aim-platform.dev/Crosswalk\xbaH(r&2$^crosswalks/[a-z0-9][a-z0-9-]{0,62}$R\tcrosswalk\"L\n" +
 	" ExportTraceabilityMatrixResponse\x12(\n" +
-	"\x04body\x18\x01 \x01(\v2\x14.google.api.HttpBodyR\x04body\"\xb8\x03\n" +
+	"\x04body\x18\x01 \x01(\v2\x14.google.api.HttpBodyR\x04body\"\xc0\x03\n" +
 	"\x12AnalyzeGapsRequest\x12u\n" +
 	"\tcrosswalk\x18\x01 \x01(\tBW\xe0A\x02\xfaA&\n" +
 	"$crosswalk.aim-platform.dev/Crosswalk\xbaH(r&2$^crosswalks/[a-z0-9][a-z0-9-]{0,62}$R\tcrosswalk\x12O\n" +
 	"\tappraisal\x18\x02 \x01(\tB1\xe0A\x01\xbaH+r)2'^(appraisals/[a-z0-9][a-z0-9-]{0,62})?$R\tappraisal\x12E\n" +
 	"\x13satisfied_practices\x18\x03 \x03(\tB\x14\xe0A\x01\xbaH\x0e\x92\x01\v\x10\x88'\"\x06r\x04\x10\x01\x18@R\x12satisfiedPractices\x12 \n" +
 	"\x05under\x18\x04 \x01(\tB\n" +
-	"\xe0A\x01\xbaH\x04r\x02\x18@R\x05under\x12A\n" +
-	"\x16process_practice_areas\x18\x05 \x03(\tB\v\xe0A\x01\xbaH\x05\x92\x01\x02\x102R\x14processPracticeAreas\x12.\n" +
+	"\xe0A\x01\xbaH\x04r\x02\x18@R\x05under\x12I\n" +
+	"\x16process_practice_areas\x18\x05 \x03(\tB\x13\xe0A\x01\xbaH\r\x92\x01\n" +
+	"\x102\"\x06r\x04\x10\x01\x18\x10R\x14processPracticeAreas\x12.\n" +
 	"\fprocess_name\x18\x06 \x01(\tB\v\xe0A\x01\xbaH\x05r\x03\x18\xc8\x01R\vprocessName\"\x9f\x04\n" +
 	"\x13AnalyzeGapsResponse\x12:\n" +
 	"\aclauses\x18\x01 \x03(\v2 .aim.crosswalk.v1.ClauseCoverageR\aclauses\x12L\n" +

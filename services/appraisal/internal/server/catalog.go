@@ -44,11 +44,11 @@ const batchLimit = 1000
 func (c *grpcCatalog) Scope(ctx context.Context, view string, maturityLevel int32) (*Scope, error) {
 	v, err := c.client.GetView(ctx, &modelv1.GetViewRequest{Name: view})
 	if err != nil {
-		return nil, catalogError(err, "read the view "+view)
+		return nil, catalogError(ctx, err, "read the view "+view)
 	}
 	resolved, err := c.client.ResolveView(ctx, &modelv1.ResolveViewRequest{Name: view, MaturityLevel: maturityLevel})
 	if err != nil {
-		return nil, catalogError(err, "resolve the view "+view)
+		return nil, catalogError(ctx, err, "resolve the view "+view)
 	}
 	version := view[:strings.Index(view, "/views/")]
 	s := &Scope{View: v.GetView()}
@@ -57,7 +57,7 @@ func (c *grpcCatalog) Scope(ctx context.Context, view string, maturityLevel int3
 		end := min(start+batchLimit, len(ids))
 		resp, err := c.client.BatchGetPractices(ctx, &modelv1.BatchGetPracticesRequest{Parent: version, Names: ids[start:end]})
 		if err != nil {
-			return nil, catalogError(err, "read the practices of "+view)
+			return nil, catalogError(ctx, err, "read the practices of "+view)
 		}
 		s.Practices = append(s.Practices, resp.GetPractices()...)
 	}
@@ -69,7 +69,7 @@ func (c *grpcCatalog) Scope(ctx context.Context, view string, maturityLevel int3
 	for {
 		resp, err := c.client.ListPracticeAreas(ctx, &modelv1.ListPracticeAreasRequest{Parent: version, PageSize: 1000, PageToken: token})
 		if err != nil {
-			return nil, catalogError(err, "read the practice areas of "+version)
+			return nil, catalogError(ctx, err, "read the practice areas of "+version)
 		}
 		for _, a := range resp.GetPracticeAreas() {
 			if wanted[a.GetAcronym()] {
@@ -85,8 +85,12 @@ func (c *grpcCatalog) Scope(ctx context.Context, view string, maturityLevel int3
 
 // catalogError explains a catalog failure: the catalog's NOT_FOUND and
 // INVALID_ARGUMENT mean the appraisal's scope is wrong (FAILED_PRECONDITION);
-// an outage stays UNAVAILABLE so the client retries.
-func catalogError(err error, doing string) error {
+// an outage stays UNAVAILABLE so the client retries. When the caller's own
+// deadline passed or it gave up, that is what the caller hears.
+func catalogError(ctx context.Context, err error, doing string) error {
+	if ctx.Err() != nil {
+		return status.FromContextError(ctx.Err()).Err()
+	}
 	st := status.Convert(err)
 	switch st.Code() {
 	case codes.NotFound, codes.InvalidArgument:

@@ -51,7 +51,7 @@ func (c grpcCatalog) Practices(ctx context.Context, version string, refs []strin
 	switch status.Code(err) {
 	case codes.NotFound, codes.InvalidArgument:
 	default:
-		return nil, remoteError(err, "model catalog")
+		return nil, remoteError(ctx, err, "model catalog")
 	}
 	for _, ref := range refs {
 		resp, err := c.client.BatchGetPractices(ctx, &modelv1.BatchGetPracticesRequest{Parent: version, Names: []string{ref}})
@@ -60,7 +60,7 @@ func (c grpcCatalog) Practices(ctx context.Context, version string, refs []strin
 			out[ref] = lastSegment(resp.GetPractices()[0].GetName())
 		case codes.NotFound, codes.InvalidArgument:
 		default:
-			return nil, remoteError(err, "model catalog")
+			return nil, remoteError(ctx, err, "model catalog")
 		}
 	}
 	return out, nil
@@ -79,7 +79,7 @@ func NewAppraisals(conn grpc.ClientConnInterface) Appraisals {
 func (a grpcAppraisals) Satisfied(ctx context.Context, appraisal string) ([]string, error) {
 	resp, err := a.client.GetRatings(ctx, &appraisalv1.GetRatingsRequest{Name: appraisal + "/ratings"})
 	if err != nil {
-		return nil, remoteError(err, "appraisal service")
+		return nil, remoteError(ctx, err, "appraisal service")
 	}
 	var out []string
 	for _, p := range resp.GetRatings().GetPractices() {
@@ -92,8 +92,12 @@ func (a grpcAppraisals) Satisfied(ctx context.Context, appraisal string) ([]stri
 }
 
 // remoteError passes a sibling service's client-facing errors through and
-// turns its outages into UNAVAILABLE.
-func remoteError(err error, service string) error {
+// turns its outages into UNAVAILABLE. When the caller's own deadline passed
+// or it gave up, that is what the caller hears.
+func remoteError(ctx context.Context, err error, service string) error {
+	if ctx.Err() != nil {
+		return status.FromContextError(ctx.Err()).Err()
+	}
 	st := status.Convert(err)
 	switch st.Code() {
 	case codes.Unavailable, codes.DeadlineExceeded:

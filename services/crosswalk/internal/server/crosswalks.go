@@ -47,7 +47,10 @@ func (s *Server) CreateCrosswalk(ctx context.Context, req *crosswalkv1.CreateCro
 	}
 	var violations []errs.FieldViolation
 	frameworks := map[string]*crosswalkv1.Framework{}
-	for field, name := range map[string]string{"crosswalk.source_framework": in.GetSourceFramework(), "crosswalk.target_framework": in.GetTargetFramework()} {
+	for _, end := range []struct{ field, name string }{
+		{"crosswalk.source_framework", in.GetSourceFramework()}, {"crosswalk.target_framework", in.GetTargetFramework()},
+	} {
+		field, name := end.field, end.name
 		id, _ := framework.ParseName(name)
 		f, err := s.store.GetFramework(who.Tenant, id)
 		if errs.Is(err, errs.NotFound) {

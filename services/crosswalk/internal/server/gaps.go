@@ -87,13 +87,29 @@ func analyze(t *tree, mappings []*crosswalkv1.Mapping, satisfied []string, under
 	}
 	resp := &crosswalkv1.AnalyzeGapsResponse{Summary: map[string]int32{}}
 	rows := map[string]*crosswalkv1.ClauseCoverage{}
+	// Each mapping's target and its ancestors, computed once: which clauses
+	// a mapping counts for (ancestry is a per-id question, asked for every
+	// clause otherwise).
+	counts := make([]map[string]bool, len(mappings))
+	ancestry := map[string]map[string]bool{}
+	for i, m := range mappings {
+		a, ok := ancestry[m.GetTarget()]
+		if !ok {
+			a = map[string]bool{}
+			for id := m.GetTarget(); id != ""; id = parentClause(id) {
+				a[id] = true
+			}
+			ancestry[m.GetTarget()] = a
+		}
+		counts[i] = a
+	}
 	for _, c := range t.clauses {
 		if underID != "" && !under(underID, c.GetId()) {
 			continue
 		}
 		row := &crosswalkv1.ClauseCoverage{Clause: c.GetId(), Title: c.GetTitle()}
-		for _, m := range mappings {
-			if m.GetRelationship() == crosswalkv1.Relationship_RELATIONSHIP_NO_RELATIONSHIP || !under(c.GetId(), m.GetTarget()) {
+		for i, m := range mappings {
+			if m.GetRelationship() == crosswalkv1.Relationship_RELATIONSHIP_NO_RELATIONSHIP || !counts[i][c.GetId()] {
 				continue
 			}
 			row.Practices = append(row.Practices, &crosswalkv1.PracticeLink{

@@ -163,12 +163,12 @@ type seedMapping struct {
 }
 
 const (
-	eq   = crosswalkv1.Relationship_RELATIONSHIP_EQUAL
-	sub  = crosswalkv1.Relationship_RELATIONSHIP_SUBSET_OF
-	sup  = crosswalkv1.Relationship_RELATIONSHIP_SUPERSET_OF
+	eq    = crosswalkv1.Relationship_RELATIONSHIP_EQUAL
+	sub   = crosswalkv1.Relationship_RELATIONSHIP_SUBSET_OF
+	sup   = crosswalkv1.Relationship_RELATIONSHIP_SUPERSET_OF
 	inter = crosswalkv1.Relationship_RELATIONSHIP_INTERSECTS_WITH
-	none = crosswalkv1.Relationship_RELATIONSHIP_NO_RELATIONSHIP
-	ind  = crosswalkv1.Relationship_RELATIONSHIP_INDETERMINATE
+	none  = crosswalkv1.Relationship_RELATIONSHIP_NO_RELATIONSHIP
+	ind   = crosswalkv1.Relationship_RELATIONSHIP_INDETERMINATE
 )
 
 // seedMappings are the seed's 12 mappings in ListMappings order (source,

@@ -84,6 +84,29 @@ func (s *Server) ResolveMappings(ctx context.Context, req *crosswalkv1.ResolveMa
 			visited: map[string]bool{near(start) + "|" + e: true}})
 	}
 	resp := &crosswalkv1.ResolveMappingsResponse{}
+	// One result per start element and element reached (AIP answers stay
+	// small and unambiguous): the first path found is the shortest; a later
+	// path replaces it only when it proves a relationship where the first
+	// proved none, and two paths proving different relationships leave
+	// INDETERMINATE (the crosswalks disagree).
+	seen := map[string]*crosswalkv1.ResolvedMapping{}
+	record := func(r *crosswalkv1.ResolvedMapping) {
+		key := r.GetFrom() + "\x00" + r.GetToFramework() + "\x00" + r.GetTo()
+		prev, ok := seen[key]
+		if !ok {
+			seen[key] = r
+			resp.Results = append(resp.Results, r)
+			return
+		}
+		indeterminate := crosswalkv1.Relationship_RELATIONSHIP_INDETERMINATE
+		switch {
+		case r.GetRelationship() == indeterminate || r.GetRelationship() == prev.GetRelationship():
+		case prev.GetRelationship() == indeterminate:
+			prev.Relationship, prev.Strength, prev.Path = r.GetRelationship(), r.GetStrength(), r.GetPath()
+		default:
+			prev.Relationship = indeterminate
+		}
+	}
 	for depth := 1; depth <= maxHops && len(frontier) > 0; depth++ {
 		var next []hop
 		for _, h := range frontier {
@@ -119,7 +142,7 @@ func (s *Server) ResolveMappings(ctx context.Context, req *crosswalkv1.ResolveMa
 					}
 					n.visited[n.framework+"|"+n.at] = true
 					next = append(next, n)
-					resp.Results = append(resp.Results, &crosswalkv1.ResolvedMapping{
+					record(&crosswalkv1.ResolvedMapping{
 						From: n.from, To: n.at, ToFramework: n.framework, Relationship: crosswalkv1.Relationship(n.rel),
 						Strength: int32(algebra.ComposeStrength(n.strengths...)), Path: n.path,
 					})
