@@ -54,48 +54,23 @@ func (s *Server) GetCharacterization(ctx context.Context, req *appraisalv1.GetCh
 
 // ListCharacterizations lists one instance's characterizations, or all.
 func (s *Server) ListCharacterizations(ctx context.Context, req *appraisalv1.ListCharacterizationsRequest) (*appraisalv1.ListCharacterizationsResponse, error) {
-	who, err := caller(ctx, auth.KnownRoles()...)
-	if err != nil {
-		return nil, err
-	}
-	size, err := pstore.PageSize(req.GetPageSize(), defaultPageSize, maxPageSize)
-	if err != nil {
-		return nil, err
-	}
-	query := "ListCharacterizations|tenant=" + who.Tenant + "|parent=" + req.GetParent()
-	after, err := s.store.DB().DecodePageToken(req.GetPageToken(), query)
-	if err != nil {
-		return nil, err
-	}
 	var prefix []byte
+	var check func(*store.Tx) error
 	if inst := lastSegment(req.GetParent()); inst != "-" {
 		prefix = []byte(inst + "/")
-	}
-	resp := &appraisalv1.ListCharacterizationsResponse{}
-	err = s.store.View(who.Tenant, appraisalID(req.GetParent()), func(t *store.Tx) error {
-		if _, err := mustRead(t, who); err != nil {
-			return err
-		}
-		if prefix != nil && !t.Has(store.KindInstances, strings.TrimSuffix(string(prefix), "/")) {
-			return errs.NotFoundError("Instance", req.GetParent())
-		}
-		last, more, err := t.Scan(store.KindChars, prefix, after, size, func(_, v []byte) (bool, error) {
-			c := &appraisalv1.Characterization{}
-			if err := pstore.UnmarshalProto(v, c); err != nil {
-				return false, err
+		check = func(t *store.Tx) error {
+			if !t.Has(store.KindInstances, inst) {
+				return errs.NotFoundError("Instance", req.GetParent())
 			}
-			resp.Characterizations = append(resp.Characterizations, c)
-			return true, nil
-		})
-		if err == nil && more {
-			resp.NextPageToken = s.store.DB().EncodePageToken(last, query)
+			return nil
 		}
-		return err
-	})
+	}
+	list, next, err := listPage(ctx, s, "ListCharacterizations", req.GetParent(), store.KindChars, prefix, req.GetPageSize(), req.GetPageToken(),
+		func() *appraisalv1.Characterization { return &appraisalv1.Characterization{} }, check)
 	if err != nil {
 		return nil, err
 	}
-	return resp, nil
+	return &appraisalv1.ListCharacterizationsResponse{Characterizations: list, NextPageToken: next}, nil
 }
 
 var charFields = map[string]func(dst, src *appraisalv1.Characterization){
@@ -302,41 +277,12 @@ func decisionID(key string) string {
 
 // ListTeamDecisions lists the recorded decisions.
 func (s *Server) ListTeamDecisions(ctx context.Context, req *appraisalv1.ListTeamDecisionsRequest) (*appraisalv1.ListTeamDecisionsResponse, error) {
-	who, err := caller(ctx, auth.KnownRoles()...)
+	list, next, err := listPage(ctx, s, "ListTeamDecisions", req.GetParent(), store.KindDecisions, nil, req.GetPageSize(), req.GetPageToken(),
+		func() *appraisalv1.TeamDecision { return &appraisalv1.TeamDecision{} }, nil)
 	if err != nil {
 		return nil, err
 	}
-	size, err := pstore.PageSize(req.GetPageSize(), defaultPageSize, maxPageSize)
-	if err != nil {
-		return nil, err
-	}
-	query := "ListTeamDecisions|tenant=" + who.Tenant + "|parent=" + req.GetParent()
-	after, err := s.store.DB().DecodePageToken(req.GetPageToken(), query)
-	if err != nil {
-		return nil, err
-	}
-	resp := &appraisalv1.ListTeamDecisionsResponse{}
-	err = s.store.View(who.Tenant, appraisalID(req.GetParent()), func(t *store.Tx) error {
-		if _, err := mustRead(t, who); err != nil {
-			return err
-		}
-		last, more, err := t.Scan(store.KindDecisions, nil, after, size, func(_, v []byte) (bool, error) {
-			d := &appraisalv1.TeamDecision{}
-			if err := pstore.UnmarshalProto(v, d); err != nil {
-				return false, err
-			}
-			resp.TeamDecisions = append(resp.TeamDecisions, d)
-			return true, nil
-		})
-		if err == nil && more {
-			resp.NextPageToken = s.store.DB().EncodePageToken(last, query)
-		}
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return resp, nil
+	return &appraisalv1.ListTeamDecisionsResponse{TeamDecisions: list, NextPageToken: next}, nil
 }
 
 // checkDecision requires the decision to answer an open question of the

@@ -140,6 +140,16 @@ func (k kindOf[T]) get(ctx context.Context, s *Server, name string, item T) (T, 
 
 // list pages through the items of one appraisal.
 func (k kindOf[T]) list(ctx context.Context, s *Server, parent string, pageSize int32, pageToken string, newT func() T) ([]T, string, error) {
+	return listPage(ctx, s, "List"+k.typ, parent, k.kind, nil, pageSize, pageToken, newT, nil)
+}
+
+// listPage pages through one kind of an appraisal's content, in key order,
+// limited to keys with prefix, for a caller who may read the appraisal;
+// check, when set, runs first in the same transaction. The page token is
+// bound to the method, tenant and parent.
+func listPage[T proto.Message](ctx context.Context, s *Server, method, parent string, kind store.Kind, prefix []byte,
+	pageSize int32, pageToken string, newT func() T, check func(*store.Tx) error,
+) ([]T, string, error) {
 	who, err := caller(ctx, auth.KnownRoles()...)
 	if err != nil {
 		return nil, "", err
@@ -148,7 +158,7 @@ func (k kindOf[T]) list(ctx context.Context, s *Server, parent string, pageSize 
 	if err != nil {
 		return nil, "", err
 	}
-	query := "List" + k.typ + "|tenant=" + who.Tenant + "|parent=" + parent
+	query := method + "|tenant=" + who.Tenant + "|parent=" + parent
 	after, err := s.store.DB().DecodePageToken(pageToken, query)
 	if err != nil {
 		return nil, "", err
@@ -160,7 +170,12 @@ func (k kindOf[T]) list(ctx context.Context, s *Server, parent string, pageSize 
 		if _, err := mustRead(t, who); err != nil {
 			return err
 		}
-		last, more, err = t.Scan(k.kind, nil, after, size, func(_, v []byte) (bool, error) {
+		if check != nil {
+			if err := check(t); err != nil {
+				return err
+			}
+		}
+		last, more, err = t.Scan(kind, prefix, after, size, func(_, v []byte) (bool, error) {
 			item := newT()
 			if err := pstore.UnmarshalProto(v, item); err != nil {
 				return false, err

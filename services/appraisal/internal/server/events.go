@@ -94,41 +94,12 @@ func eventsAfter(t *store.Tx, after int64, limit int) ([]*appraisalv1.AuditEvent
 
 // ListAppraisalEvents pages through the audit trail, oldest first.
 func (s *Server) ListAppraisalEvents(ctx context.Context, req *appraisalv1.ListAppraisalEventsRequest) (*appraisalv1.ListAppraisalEventsResponse, error) {
-	who, err := caller(ctx, auth.KnownRoles()...)
+	events, next, err := listPage(ctx, s, "ListAppraisalEvents", req.GetParent(), store.KindEvents, nil, req.GetPageSize(), req.GetPageToken(),
+		func() *appraisalv1.AuditEvent { return &appraisalv1.AuditEvent{} }, nil)
 	if err != nil {
 		return nil, err
 	}
-	size, err := pstore.PageSize(req.GetPageSize(), defaultPageSize, maxPageSize)
-	if err != nil {
-		return nil, err
-	}
-	query := "ListAppraisalEvents|tenant=" + who.Tenant + "|parent=" + req.GetParent()
-	after, err := s.store.DB().DecodePageToken(req.GetPageToken(), query)
-	if err != nil {
-		return nil, err
-	}
-	resp := &appraisalv1.ListAppraisalEventsResponse{}
-	err = s.store.View(who.Tenant, appraisalID(req.GetParent()), func(t *store.Tx) error {
-		if _, err := mustRead(t, who); err != nil {
-			return err
-		}
-		last, more, err := t.Scan(store.KindEvents, nil, after, size, func(_, v []byte) (bool, error) {
-			e := &appraisalv1.AuditEvent{}
-			if err := pstore.UnmarshalProto(v, e); err != nil {
-				return false, err
-			}
-			resp.Events = append(resp.Events, e)
-			return true, nil
-		})
-		if err == nil && more {
-			resp.NextPageToken = s.store.DB().EncodePageToken(last, query)
-		}
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return resp, nil
+	return &appraisalv1.ListAppraisalEventsResponse{Events: events, NextPageToken: next}, nil
 }
 
 // VerifyAuditTrail recomputes the chain in one read transaction.
