@@ -32,16 +32,24 @@ func WithRequestID(ctx context.Context, id string) context.Context {
 
 func requestIDFrom(ctx context.Context) string {
 	if md, ok := metadata.FromIncomingContext(ctx); ok {
-		if ids := md.Get(RequestIDHeader); len(ids) > 0 && validRequestID(ids[0]) {
+		if ids := md.Get(RequestIDHeader); len(ids) > 0 && ValidRequestID(ids[0]) {
 			return ids[0]
 		}
 	}
+	return NewRequestID()
+}
+
+// NewRequestID returns a fresh request id: 32 hex digits.
+func NewRequestID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
 }
 
-func validRequestID(id string) bool {
+// ValidRequestID reports whether a caller's request id may be used as it
+// is: printable ASCII, at most 128 bytes. Others are replaced, not echoed
+// into logs.
+func ValidRequestID(id string) bool {
 	if id == "" || len(id) > maxRequestIDLen {
 		return false
 	}

@@ -2,8 +2,6 @@ package gateway
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
@@ -14,12 +12,13 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
+
+	"github.com/aim-platform/aim/platform/server"
 )
 
 // writeStatus writes st as google.rpc.Status JSON with the given HTTP status.
@@ -44,27 +43,13 @@ func writeJSON(w http.ResponseWriter, httpStatus int, v any) {
 // requestIDHeader is the header that carries the request id both ways.
 const requestIDHeader = "X-Request-Id"
 
-func validRequestID(id string) bool {
-	if id == "" || len(id) > 128 {
-		return false
-	}
-	for _, r := range id {
-		if r > unicode.MaxASCII || !unicode.IsPrint(r) {
-			return false
-		}
-	}
-	return true
-}
-
 // requestID makes sure every request has an X-Request-Id (the caller's when
 // well formed, else a fresh one), passes it on to the services and echoes it.
 func requestID(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := r.Header.Get(requestIDHeader)
-		if !validRequestID(id) {
-			var b [16]byte
-			_, _ = rand.Read(b[:])
-			id = hex.EncodeToString(b[:])
+		if !server.ValidRequestID(id) {
+			id = server.NewRequestID()
 			r.Header.Set(requestIDHeader, id)
 		}
 		w.Header().Set(requestIDHeader, id)
