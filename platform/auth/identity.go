@@ -117,3 +117,13 @@ func Require(ctx context.Context, roles ...string) error {
 	e.Metadata = map[string]string{"required_roles": strings.Join(enough, ",")}
 	return e
 }
+
+// Caller is Require that also returns the identity it checked: what a
+// handler needs to scope its work to the caller's tenant.
+func Caller(ctx context.Context, roles ...string) (Identity, error) {
+	if err := Require(ctx, roles...); err != nil {
+		return Identity{}, err
+	}
+	id, _ := FromContext(ctx)
+	return id, nil
+}

@@ -142,3 +142,16 @@ func TestRequire(t *testing.T) {
 		})
 	}
 }
+
+func TestCaller(t *testing.T) {
+	if _, err := Caller(t.Context(), RoleViewer); err == nil {
+		t.Fatal("Caller without an identity passed")
+	}
+	ctx := WithIdentity(t.Context(), Identity{Subject: "s", Tenant: "acme", Roles: []string{RoleViewer}})
+	if id, err := Caller(ctx, RoleViewer); err != nil || id.Tenant != "acme" {
+		t.Fatalf("Caller = %+v, %v", id, err)
+	}
+	if _, err := Caller(ctx, RoleContentManager); err == nil {
+		t.Fatal("Caller passed a caller without the role")
+	}
+}

@@ -1,8 +1,6 @@
 package server
 
 import (
-	"context"
-
 	appraisalv1 "github.com/aim-platform/aim/gen/aim/appraisal/v1"
 	"github.com/aim-platform/aim/platform/auth"
 	"github.com/aim-platform/aim/platform/errs"
@@ -19,15 +17,6 @@ import (
 //
 // A caller who may not read an appraisal gets NOT_FOUND, exactly as for an
 // appraisal of another tenant, so names do not leak.
-
-// caller returns the identity after checking it holds one of roles.
-func caller(ctx context.Context, roles ...string) (auth.Identity, error) {
-	if err := auth.Require(ctx, roles...); err != nil {
-		return auth.Identity{}, err
-	}
-	id, _ := auth.FromContext(ctx)
-	return id, nil
-}
 
 func isAdmin(who auth.Identity) bool { return who.HasAnyRole(auth.RoleAdmin) }
 

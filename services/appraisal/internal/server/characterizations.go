@@ -30,7 +30,7 @@ func charKey(instance, practice string) string { return instance + "/" + practic
 
 // GetCharacterization returns one characterization.
 func (s *Server) GetCharacterization(ctx context.Context, req *appraisalv1.GetCharacterizationRequest) (*appraisalv1.GetCharacterizationResponse, error) {
-	who, err := caller(ctx, auth.KnownRoles()...)
+	who, err := auth.Caller(ctx, auth.KnownRoles()...)
 	if err != nil {
 		return nil, err
 	}
@@ -158,7 +158,7 @@ func setCharacterization(t *store.Tx, who auth.Identity, appraisalName string, r
 
 // UpdateCharacterization sets one characterization.
 func (s *Server) UpdateCharacterization(ctx context.Context, req *appraisalv1.UpdateCharacterizationRequest) (*appraisalv1.UpdateCharacterizationResponse, error) {
-	who, err := caller(ctx, auth.RoleAppraiser, auth.RoleLeadAppraiser)
+	who, err := auth.Caller(ctx, auth.RoleAppraiser, auth.RoleLeadAppraiser)
 	if err != nil {
 		return nil, err
 	}
@@ -183,7 +183,7 @@ func (s *Server) UpdateCharacterization(ctx context.Context, req *appraisalv1.Up
 
 // BatchUpdateCharacterizations sets many characterizations atomically.
 func (s *Server) BatchUpdateCharacterizations(ctx context.Context, req *appraisalv1.BatchUpdateCharacterizationsRequest) (*appraisalv1.BatchUpdateCharacterizationsResponse, error) {
-	who, err := caller(ctx, auth.RoleAppraiser, auth.RoleLeadAppraiser)
+	who, err := auth.Caller(ctx, auth.RoleAppraiser, auth.RoleLeadAppraiser)
 	if err != nil {
 		return nil, err
 	}
@@ -222,7 +222,7 @@ func (s *Server) BatchUpdateCharacterizations(ctx context.Context, req *appraisa
 
 // RecordTeamDecision records a judgement the ratings ask for.
 func (s *Server) RecordTeamDecision(ctx context.Context, req *appraisalv1.RecordTeamDecisionRequest) (*appraisalv1.RecordTeamDecisionResponse, error) {
-	who, err := caller(ctx, auth.RoleAppraiser, auth.RoleLeadAppraiser)
+	who, err := auth.Caller(ctx, auth.RoleAppraiser, auth.RoleLeadAppraiser)
 	if err != nil {
 		return nil, err
 	}

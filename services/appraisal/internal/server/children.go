@@ -44,7 +44,7 @@ func (k kindOf[T]) name(appraisalID, id string) string {
 // create adds an item after check approves it (references, scope).
 func (k kindOf[T]) create(ctx context.Context, s *Server, parent, id, requestID string, item T, check func(*store.Tx, *appraisalv1.Appraisal, T) error) (T, error) {
 	var zero T
-	who, err := caller(ctx, auth.KnownRoles()...)
+	who, err := auth.Caller(ctx, auth.KnownRoles()...)
 	if err != nil {
 		return zero, err
 	}
@@ -121,7 +121,7 @@ func fingerprintOf(id string, m proto.Message) []byte {
 
 // get reads one item the caller may see.
 func (k kindOf[T]) get(ctx context.Context, s *Server, name string, item T) (T, error) {
-	who, err := caller(ctx, auth.KnownRoles()...)
+	who, err := auth.Caller(ctx, auth.KnownRoles()...)
 	if err != nil {
 		return item, err
 	}
@@ -150,7 +150,7 @@ func (k kindOf[T]) list(ctx context.Context, s *Server, parent string, pageSize 
 func listPage[T proto.Message](ctx context.Context, s *Server, method, parent string, kind store.Kind, prefix []byte,
 	pageSize int32, pageToken string, newT func() T, check func(*store.Tx) error,
 ) ([]T, string, error) {
-	who, err := caller(ctx, auth.KnownRoles()...)
+	who, err := auth.Caller(ctx, auth.KnownRoles()...)
 	if err != nil {
 		return nil, "", err
 	}
@@ -194,7 +194,7 @@ func listPage[T proto.Message](ctx context.Context, s *Server, method, parent st
 // update changes the masked fields of an item.
 func (k kindOf[T]) update(ctx context.Context, s *Server, in T, mask []string, etag string, fields map[string]func(dst, src T), check func(*store.Tx, *appraisalv1.Appraisal, T) error) (T, error) {
 	var zero T
-	who, err := caller(ctx, auth.KnownRoles()...)
+	who, err := auth.Caller(ctx, auth.KnownRoles()...)
 	if err != nil {
 		return zero, err
 	}
@@ -245,7 +245,7 @@ func (k kindOf[T]) update(ctx context.Context, s *Server, in T, mask []string, e
 
 // remove deletes an item after check approves (nothing refers to it).
 func (k kindOf[T]) remove(ctx context.Context, s *Server, name, etag string, item T, check func(*store.Tx, T) error) error {
-	who, err := caller(ctx, auth.KnownRoles()...)
+	who, err := auth.Caller(ctx, auth.KnownRoles()...)
 	if err != nil {
 		return err
 	}

@@ -31,7 +31,7 @@ func (s *Server) finalRatings(who auth.Identity, name string) (*appraisalv1.Rati
 // (capability level) and per domain (the sum of its areas' capability
 // levels).
 func (s *Server) CompareAppraisals(ctx context.Context, req *appraisalv1.CompareAppraisalsRequest) (*appraisalv1.CompareAppraisalsResponse, error) {
-	who, err := caller(ctx, auth.KnownRoles()...)
+	who, err := auth.Caller(ctx, auth.KnownRoles()...)
 	if err != nil {
 		return nil, err
 	}

@@ -104,7 +104,7 @@ func (s *Server) ListAppraisalEvents(ctx context.Context, req *appraisalv1.ListA
 
 // VerifyAuditTrail recomputes the chain in one read transaction.
 func (s *Server) VerifyAuditTrail(ctx context.Context, req *appraisalv1.VerifyAuditTrailRequest) (*appraisalv1.VerifyAuditTrailResponse, error) {
-	who, err := caller(ctx, auth.KnownRoles()...)
+	who, err := auth.Caller(ctx, auth.KnownRoles()...)
 	if err != nil {
 		return nil, err
 	}
@@ -143,7 +143,7 @@ func (s *Server) VerifyAuditTrail(ctx context.Context, req *appraisalv1.VerifyAu
 // event as it commits, until the client goes away or the server stops.
 func (s *Server) WatchAppraisal(req *appraisalv1.WatchAppraisalRequest, stream grpc.ServerStreamingServer[appraisalv1.WatchAppraisalResponse]) error {
 	ctx := stream.Context()
-	who, err := caller(ctx, auth.KnownRoles()...)
+	who, err := auth.Caller(ctx, auth.KnownRoles()...)
 	if err != nil {
 		return err
 	}

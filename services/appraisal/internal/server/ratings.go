@@ -254,7 +254,7 @@ func validityOf(t *store.Tx, name string) (rating.Validity, error) {
 // GetRatings returns the stored ratings of a RATED (or later) appraisal,
 // or the ratings its current characterizations give.
 func (s *Server) GetRatings(ctx context.Context, req *appraisalv1.GetRatingsRequest) (*appraisalv1.GetRatingsResponse, error) {
-	who, err := caller(ctx, auth.KnownRoles()...)
+	who, err := auth.Caller(ctx, auth.KnownRoles()...)
 	if err != nil {
 		return nil, err
 	}

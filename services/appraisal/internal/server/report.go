@@ -143,7 +143,7 @@ func collectAll[T proto.Message](t *store.Tx, k store.Kind, newT func() T) ([]T,
 
 // GetAppraisalReport renders the results report.
 func (s *Server) GetAppraisalReport(ctx context.Context, req *appraisalv1.GetAppraisalReportRequest) (*appraisalv1.GetAppraisalReportResponse, error) {
-	who, err := caller(ctx, auth.KnownRoles()...)
+	who, err := auth.Caller(ctx, auth.KnownRoles()...)
 	if err != nil {
 		return nil, err
 	}

@@ -81,7 +81,7 @@ func prefixOf(name string, n int) string {
 // CreateAppraisal creates a DRAFT appraisal owned by the caller's tenant,
 // with the caller on its team.
 func (s *Server) CreateAppraisal(ctx context.Context, req *appraisalv1.CreateAppraisalRequest) (*appraisalv1.CreateAppraisalResponse, error) {
-	who, err := caller(ctx, creatorRoles...)
+	who, err := auth.Caller(ctx, creatorRoles...)
 	if err != nil {
 		return nil, err
 	}
@@ -146,7 +146,7 @@ func fingerprint(req *appraisalv1.CreateAppraisalRequest) []byte {
 
 // GetAppraisal returns an appraisal the caller can read.
 func (s *Server) GetAppraisal(ctx context.Context, req *appraisalv1.GetAppraisalRequest) (*appraisalv1.GetAppraisalResponse, error) {
-	who, err := caller(ctx, auth.KnownRoles()...)
+	who, err := auth.Caller(ctx, auth.KnownRoles()...)
 	if err != nil {
 		return nil, err
 	}
@@ -163,7 +163,7 @@ func (s *Server) GetAppraisal(ctx context.Context, req *appraisalv1.GetAppraisal
 
 // ListAppraisals lists the appraisals the caller can read, by name.
 func (s *Server) ListAppraisals(ctx context.Context, req *appraisalv1.ListAppraisalsRequest) (*appraisalv1.ListAppraisalsResponse, error) {
-	who, err := caller(ctx, auth.KnownRoles()...)
+	who, err := auth.Caller(ctx, auth.KnownRoles()...)
 	if err != nil {
 		return nil, err
 	}
@@ -196,7 +196,7 @@ func (s *Server) ListAppraisals(ctx context.Context, req *appraisalv1.ListApprai
 
 // UpdateAppraisal changes what a DRAFT appraisal is about.
 func (s *Server) UpdateAppraisal(ctx context.Context, req *appraisalv1.UpdateAppraisalRequest) (*appraisalv1.UpdateAppraisalResponse, error) {
-	who, err := caller(ctx, auth.KnownRoles()...)
+	who, err := auth.Caller(ctx, auth.KnownRoles()...)
 	if err != nil {
 		return nil, err
 	}

@@ -13,7 +13,7 @@ var settingsFields = map[string]func(dst, src *appraisalv1.Settings){
 
 // GetSettings returns the caller's tenant's settings.
 func (s *Server) GetSettings(ctx context.Context, _ *appraisalv1.GetSettingsRequest) (*appraisalv1.GetSettingsResponse, error) {
-	who, err := caller(ctx, auth.KnownRoles()...)
+	who, err := auth.Caller(ctx, auth.KnownRoles()...)
 	if err != nil {
 		return nil, err
 	}
@@ -26,7 +26,7 @@ func (s *Server) GetSettings(ctx context.Context, _ *appraisalv1.GetSettingsRequ
 
 // UpdateSettings changes the caller's tenant's settings; admins only.
 func (s *Server) UpdateSettings(ctx context.Context, req *appraisalv1.UpdateSettingsRequest) (*appraisalv1.UpdateSettingsResponse, error) {
-	who, err := caller(ctx, auth.RoleAdmin)
+	who, err := auth.Caller(ctx, auth.RoleAdmin)
 	if err != nil {
 		return nil, err
 	}

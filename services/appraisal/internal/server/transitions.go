@@ -18,7 +18,7 @@ import (
 func (s *Server) transition(ctx context.Context, name, etag string, to appraisalv1.Appraisal_State, leadOnly, adminToo bool,
 	guard func(t *store.Tx, a *appraisalv1.Appraisal) error,
 ) (*appraisalv1.Appraisal, error) {
-	who, err := caller(ctx, auth.KnownRoles()...)
+	who, err := auth.Caller(ctx, auth.KnownRoles()...)
 	if err != nil {
 		return nil, err
 	}
@@ -73,7 +73,7 @@ func stateEvent(s appraisalv1.Appraisal_State) string {
 // PlanAppraisal checks the team and scope, copies the scope from the
 // catalog and moves the appraisal to PLANNED.
 func (s *Server) PlanAppraisal(ctx context.Context, req *appraisalv1.PlanAppraisalRequest) (*appraisalv1.PlanAppraisalResponse, error) {
-	who, err := caller(ctx, auth.KnownRoles()...)
+	who, err := auth.Caller(ctx, auth.KnownRoles()...)
 	if err != nil {
 		return nil, err
 	}

@@ -18,11 +18,7 @@ import (
 
 // writer returns the caller after checking it may change content.
 func writer(ctx context.Context) (auth.Identity, error) {
-	if err := auth.Require(ctx, auth.RoleContentManager); err != nil {
-		return auth.Identity{}, err
-	}
-	id, _ := auth.FromContext(ctx)
-	return id, nil
+	return auth.Caller(ctx, auth.RoleContentManager)
 }
 
 // crosswalkID returns the id of crosswalks/{id}[/...].

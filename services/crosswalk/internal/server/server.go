@@ -43,11 +43,7 @@ func New(st *store.Store, cat Catalog, ap Appraisals) (*Server, error) {
 
 // reader returns the caller; reading frameworks needs no particular role.
 func reader(ctx context.Context) (auth.Identity, error) {
-	if err := auth.Require(ctx, auth.KnownRoles()...); err != nil {
-		return auth.Identity{}, err
-	}
-	id, _ := auth.FromContext(ctx)
-	return id, nil
+	return auth.Caller(ctx, auth.KnownRoles()...)
 }
 
 // GetFramework returns a framework the caller can read.

@@ -43,20 +43,12 @@ func (s *Server) Close() error { return s.indexes.close() }
 
 // reader returns the caller; reading the catalog needs no particular role.
 func reader(ctx context.Context) (auth.Identity, error) {
-	return caller(ctx, auth.KnownRoles()...)
+	return auth.Caller(ctx, auth.KnownRoles()...)
 }
 
 // writer returns the caller after checking it may change content.
 func writer(ctx context.Context) (auth.Identity, error) {
-	return caller(ctx, writerRoles...)
-}
-
-func caller(ctx context.Context, roles ...string) (auth.Identity, error) {
-	if err := auth.Require(ctx, roles...); err != nil {
-		return auth.Identity{}, err
-	}
-	id, _ := auth.FromContext(ctx)
-	return id, nil
+	return auth.Caller(ctx, writerRoles...)
 }
 
 // page decodes a List request's page size and token, the token bound to
