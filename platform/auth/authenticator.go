@@ -60,6 +60,8 @@ type Authenticator struct {
 	leeway   time.Duration
 	keys     []verifyKey
 	apiKeys  []apiKey
+	tokens   *tokenCache
+	now      func() time.Time // time.Now; tests move it
 }
 
 // NewAuthenticator loads the keys named by cfg and returns an Authenticator
@@ -75,7 +77,8 @@ func NewAuthenticator(cfg Config) (*Authenticator, error) {
 	case cfg.Leeway < 0:
 		return nil, fmt.Errorf("auth: Config.Leeway %v is negative", cfg.Leeway)
 	}
-	a := &Authenticator{issuer: cfg.Issuer, audience: cfg.Audience, leeway: cfg.Leeway}
+	a := &Authenticator{issuer: cfg.Issuer, audience: cfg.Audience, leeway: cfg.Leeway,
+		tokens: newTokenCache(tokenCacheSize), now: time.Now}
 	if a.leeway == 0 {
 		a.leeway = DefaultLeeway
 	}
@@ -134,19 +137,37 @@ func invalidToken(why string) error {
 // the configured issuer and audience, an exp that has not passed, no nbf or
 // iat in the future beyond the leeway, a sub, and a valid tenant claim.
 // Roles the platform does not know are dropped from the Identity.
+//
+// A token that verified before is not checked again until it expires or
+// leaves the bounded cache (see cache.go).
 func (a *Authenticator) VerifyToken(token string) (Identity, error) {
+	now := a.now()
+	if id, ok := a.tokens.get(token, now); ok {
+		return id, nil
+	}
+	id, expiry, err := a.verifyToken(token, now)
+	if err != nil {
+		return Identity{}, err
+	}
+	a.tokens.put(token, id, expiry, now)
+	return id, nil
+}
+
+// verifyToken is VerifyToken without the cache. It also returns the last
+// instant at which the token is still accepted (exp plus the leeway).
+func (a *Authenticator) verifyToken(token string, now time.Time) (Identity, time.Time, error) {
 	if token == "" {
-		return Identity{}, invalidToken("the token is empty")
+		return Identity{}, time.Time{}, invalidToken("the token is empty")
 	}
 	if len(token) > maxTokenLen {
-		return Identity{}, invalidToken("the token is too long")
+		return Identity{}, time.Time{}, invalidToken("the token is too long")
 	}
 	// Only EdDSA and RS256 are allowed. Leaving out "none" and every HMAC
 	// algorithm is what stops unsigned tokens and tokens "signed" with a
 	// public key used as a shared secret.
 	tok, err := jwt.ParseSigned(token, []jose.SignatureAlgorithm{jose.EdDSA, jose.RS256})
 	if err != nil || len(tok.Headers) != 1 {
-		return Identity{}, invalidToken("not a JWT signed with EdDSA or RS256")
+		return Identity{}, time.Time{}, invalidToken("not a JWT signed with EdDSA or RS256")
 	}
 	hdr := tok.Headers[0]
 	var std jwt.Claims
@@ -162,44 +183,44 @@ func (a *Authenticator) VerifyToken(token string) (Identity, error) {
 			continue
 		}
 		if err != nil {
-			return Identity{}, invalidToken("the claims are malformed")
+			return Identity{}, time.Time{}, invalidToken("the claims are malformed")
 		}
 		verified = true
 		break
 	}
 	switch {
 	case !verified && hdr.KeyID != "" && tried == 0:
-		return Identity{}, invalidToken("signed by an unknown key")
+		return Identity{}, time.Time{}, invalidToken("signed by an unknown key")
 	case !verified:
-		return Identity{}, invalidToken("the signature does not verify")
+		return Identity{}, time.Time{}, invalidToken("the signature does not verify")
 	}
 
 	if std.Expiry == nil {
-		return Identity{}, invalidToken("the token has no expiry (exp)")
+		return Identity{}, time.Time{}, invalidToken("the token has no expiry (exp)")
 	}
-	err = std.ValidateWithLeeway(jwt.Expected{Issuer: a.issuer, AnyAudience: jwt.Audience{a.audience}}, a.leeway)
+	err = std.ValidateWithLeeway(jwt.Expected{Issuer: a.issuer, AnyAudience: jwt.Audience{a.audience}, Time: now}, a.leeway)
 	switch {
 	case errors.Is(err, jwt.ErrExpired):
-		return Identity{}, errs.New(errs.Unauthenticated, "TOKEN_EXPIRED", "invalid bearer token: the token has expired")
+		return Identity{}, time.Time{}, errs.New(errs.Unauthenticated, "TOKEN_EXPIRED", "invalid bearer token: the token has expired")
 	case errors.Is(err, jwt.ErrNotValidYet):
-		return Identity{}, invalidToken("the token is not valid yet (nbf)")
+		return Identity{}, time.Time{}, invalidToken("the token is not valid yet (nbf)")
 	case errors.Is(err, jwt.ErrIssuedInTheFuture):
-		return Identity{}, invalidToken("the token is issued in the future (iat)")
+		return Identity{}, time.Time{}, invalidToken("the token is issued in the future (iat)")
 	case errors.Is(err, jwt.ErrInvalidIssuer):
-		return Identity{}, invalidToken("the issuer (iss) is not accepted")
+		return Identity{}, time.Time{}, invalidToken("the issuer (iss) is not accepted")
 	case errors.Is(err, jwt.ErrInvalidAudience):
-		return Identity{}, invalidToken("the audience (aud) does not include this service")
+		return Identity{}, time.Time{}, invalidToken("the audience (aud) does not include this service")
 	case err != nil:
-		return Identity{}, invalidToken("the claims do not validate")
+		return Identity{}, time.Time{}, invalidToken("the claims do not validate")
 	}
 	if std.Subject == "" {
-		return Identity{}, invalidToken("the token has no subject (sub)")
+		return Identity{}, time.Time{}, invalidToken("the token has no subject (sub)")
 	}
 	if own.Tenant == "" {
-		return Identity{}, invalidToken("the token has no tenant claim")
+		return Identity{}, time.Time{}, invalidToken("the token has no tenant claim")
 	}
 	if !ValidTenant(own.Tenant) {
-		return Identity{}, invalidToken("the tenant claim is not a valid tenant id")
+		return Identity{}, time.Time{}, invalidToken("the tenant claim is not a valid tenant id")
 	}
 	var roles []string
 	for _, r := range own.Roles {
@@ -207,7 +228,8 @@ func (a *Authenticator) VerifyToken(token string) (Identity, error) {
 			roles = append(roles, r)
 		}
 	}
-	return Identity{Subject: std.Subject, Tenant: own.Tenant, Roles: roles, Via: ViaJWT}, nil
+	id := Identity{Subject: std.Subject, Tenant: own.Tenant, Roles: roles, Via: ViaJWT}
+	return id, std.Expiry.Time().Add(a.leeway), nil
 }
 
 // VerifyAPIKey checks an API key against the configured API keys file and
