@@ -130,8 +130,8 @@ type statusError struct {
 
 func (e *statusError) Error() string { return http.StatusText(e.code) + " from " + e.url }
 
-// boltFloor is a raw bbolt file opened with the batch settings every
-// service store uses (platform/store.DefaultConfig).
+// boltFloor is a raw bbolt file with the services' lock timeout and file
+// mode (platform/store.DefaultConfig) and bbolt's own batch settings.
 type boltFloor struct {
 	db    *bbolt.DB
 	value []byte
@@ -147,7 +147,9 @@ func openBoltFloor(tb testing.TB, valueSize int) *boltFloor {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	db.MaxBatchSize, db.MaxBatchDelay = cfg.MaxBatchSize, cfg.MaxBatchDelay
+	// bbolt's own batch settings (MaxBatchSize 1000, MaxBatchDelay 10 ms),
+	// which Open has set: the floor is raw bbolt, not the services' group
+	// commit (platform/store.committer).
 	tb.Cleanup(func() { _ = db.Close() })
 	if err := db.Update(func(tx *bbolt.Tx) error {
 		_, err := tx.CreateBucketIfNotExists(floorBucket)

@@ -19,34 +19,30 @@ type Config struct {
 	// the owner read and write and hold permission bits only.
 	Mode os.FileMode
 	// MaxBatchSize is the largest number of Batch calls combined into one
-	// transaction. Zero disables combining; each Batch call then commits
-	// on its own.
+	// transaction (group commit). Zero or one disables combining; each
+	// Batch call then commits on its own.
 	MaxBatchSize int
-	// MaxBatchDelay is how long a Batch waits for company before it
-	// commits. Zero disables combining.
-	MaxBatchDelay time.Duration
 	// ReadOnly opens the file with a shared lock and without write access.
 	// The file must exist and be fully migrated.
 	ReadOnly bool
 }
 
-// Defaults of DefaultConfig. The batch values are bbolt's own defaults.
+// Defaults of DefaultConfig. The batch size is bbolt's own default.
 const (
-	DefaultLockTimeout   = 2 * time.Second
-	DefaultMode          = os.FileMode(0o600)
-	DefaultMaxBatchSize  = 1000
-	DefaultMaxBatchDelay = 10 * time.Millisecond
+	DefaultLockTimeout  = 2 * time.Second
+	DefaultMode         = os.FileMode(0o600)
+	DefaultMaxBatchSize = 1000
 )
 
 // DefaultConfig returns the configuration services use for the data file at
-// path: a two second lock timeout, mode 0600 and bbolt's batch settings.
+// path: a two second lock timeout, mode 0600 and groups of up to 1000
+// writes.
 func DefaultConfig(path string) Config {
 	return Config{
-		Path:          path,
-		LockTimeout:   DefaultLockTimeout,
-		Mode:          DefaultMode,
-		MaxBatchSize:  DefaultMaxBatchSize,
-		MaxBatchDelay: DefaultMaxBatchDelay,
+		Path:         path,
+		LockTimeout:  DefaultLockTimeout,
+		Mode:         DefaultMode,
+		MaxBatchSize: DefaultMaxBatchSize,
 	}
 }
 
@@ -63,8 +59,6 @@ func (c Config) validate() error {
 		return configError("mode %s does not let the owner read and write", c.Mode)
 	case c.MaxBatchSize < 0:
 		return configError("max batch size must not be negative, got %d", c.MaxBatchSize)
-	case c.MaxBatchDelay < 0:
-		return configError("max batch delay must not be negative, got %s", c.MaxBatchDelay)
 	}
 	return nil
 }

@@ -27,6 +27,7 @@ const (
 // fixed once Open returns.
 type DB struct {
 	bolt    *bbolt.DB
+	writes  *committer
 	path    string
 	version int
 	secret  []byte
@@ -65,10 +66,7 @@ func Open(cfg Config, schema Schema) (*DB, error) {
 	case err != nil:
 		return nil, errs.Wrap(err, "store: open %s", cfg.Path)
 	}
-	bdb.MaxBatchSize = cfg.MaxBatchSize
-	bdb.MaxBatchDelay = cfg.MaxBatchDelay
-
-	db := &DB{bolt: bdb, path: cfg.Path}
+	db := &DB{bolt: bdb, path: cfg.Path, writes: newCommitter(bdb, cfg.MaxBatchSize)}
 	if err := db.prepare(schema, cfg.ReadOnly); err != nil {
 		_ = bdb.Close()
 		return nil, err
@@ -90,16 +88,18 @@ func (db *DB) View(fn func(*bbolt.Tx) error) error { return db.bolt.View(fn) }
 // returns nil and rolled back otherwise. Errors from fn come back as they are.
 func (db *DB) Update(fn func(*bbolt.Tx) error) error { return db.bolt.Update(fn) }
 
-// Batch is Update for many concurrent writers: calls that arrive together
-// share one transaction and one fsync. fn may run more than once (bbolt
-// replays the others when one of them fails), so it must be idempotent and
-// must not have effects outside the transaction before Batch returns nil.
-// A single writer gains nothing from Batch and only waits MaxBatchDelay.
-func (db *DB) Batch(fn func(*bbolt.Tx) error) error { return db.bolt.Batch(fn) }
+// Batch is Update for many concurrent writers (group commit): a call
+// commits at once when no commit is running, and calls that arrive while
+// one is running share the next transaction and its fsync. fn may run more
+// than once (the others of its group run again when one of them fails), so
+// it must be idempotent and must not have effects outside the transaction
+// before Batch returns nil. See committer.
+func (db *DB) Batch(fn func(*bbolt.Tx) error) error { return db.writes.do(fn) }
 
 // Close waits for open transactions to end and closes the file, releasing
 // its lock.
 func (db *DB) Close() error {
+	db.writes.idle.Wait()
 	if err := db.bolt.Close(); err != nil {
 		return errs.Wrap(err, "store: close %s", db.path)
 	}

@@ -16,7 +16,7 @@ import (
 func TestDefaultConfig(t *testing.T) {
 	cfg := store.DefaultConfig("/x/y.db")
 	if cfg.Path != "/x/y.db" || cfg.LockTimeout != 2*time.Second || cfg.Mode != 0o600 ||
-		cfg.MaxBatchSize != 1000 || cfg.MaxBatchDelay != 10*time.Millisecond || cfg.ReadOnly {
+		cfg.MaxBatchSize != 1000 || cfg.ReadOnly {
 		t.Fatalf("DefaultConfig = %+v", cfg)
 	}
 }
@@ -34,7 +34,6 @@ func TestOpenRejectsBadConfig(t *testing.T) {
 		{"owner cannot write", func(c *store.Config) { c.Mode = 0o400 }},
 		{"not only permission bits", func(c *store.Config) { c.Mode = os.ModeDir | 0o700 }},
 		{"negative batch size", func(c *store.Config) { c.MaxBatchSize = -1 }},
-		{"negative batch delay", func(c *store.Config) { c.MaxBatchDelay = -time.Millisecond }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
