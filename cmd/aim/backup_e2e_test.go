@@ -18,7 +18,9 @@ var metricsRe = regexp.MustCompile(`metrics\s+http://(\S+)/metrics`)
 // and finds every appraisal acknowledged before the backup began.
 func TestBackupUnderLoadRestores(t *testing.T) {
 	dataDir := t.TempDir()
-	p := startAim(t, "serve", "--data-dir", dataDir,
+	// The rate limit is off on both servers: the load and the check after
+	// the restore are one tenant's calls, as fast as they go.
+	p := startAim(t, "serve", "--data-dir", dataDir, "--rate-limit", "0",
 		"--grpc-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0", "--admin-addr", "127.0.0.1:0")
 	p.waitFor(tokenRe, 30*time.Second)
 	base := "http://" + p.waitFor(restRe, time.Second) + "/v1"
@@ -75,7 +77,7 @@ func TestBackupUnderLoadRestores(t *testing.T) {
 	if b, err := exec.Command(aimBinary, "restore", "--service", "appraisal", "--in", out, "--data-dir", restored).CombinedOutput(); err != nil {
 		t.Fatalf("aim restore: %v\n%s", err, b)
 	}
-	q := startAim(t, "serve", "--data-dir", restored,
+	q := startAim(t, "serve", "--data-dir", restored, "--rate-limit", "0",
 		"--grpc-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0", "--admin-addr", "")
 	q.waitFor(tokenRe, 30*time.Second)
 	base2 := "http://" + q.waitFor(restRe, time.Second) + "/v1"

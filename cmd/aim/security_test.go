@@ -58,12 +58,14 @@ type serveEnv struct {
 }
 
 // startServe runs aim serve on loopback ports with its data in a temporary
-// directory, adding extra flags.
+// directory, adding extra flags. The per-tenant rate limit is off unless
+// extra sets it (a later flag wins): these suites send thousands of calls
+// as one tenant, and a 429 would pass for the 4xx they expect.
 func startServe(t *testing.T, extra ...string) *serveEnv {
 	t.Helper()
 	dataDir := t.TempDir()
 	args := append([]string{"serve", "--data-dir", dataDir,
-		"--grpc-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0", "--admin-addr", ""}, extra...)
+		"--grpc-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0", "--admin-addr", "", "--rate-limit", "0"}, extra...)
 	p := startAim(t, args...)
 	p.waitFor(tokenRe, 30*time.Second)
 	root := "http://" + p.waitFor(restRe, time.Second)
