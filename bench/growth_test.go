@@ -70,7 +70,8 @@ func forSizes(b *testing.B, sizes []size, fn func(b *testing.B, sz size)) {
 //     from 64 concurrent clients (the service group-commits them); the page
 //     is read as the lead appraiser, who is on every appraisal's team. It
 //     also reports the size of appraisal.db (store-MiB). NotOnTeam reads
-//     the same stores as an appraiser on no appraisal's team.
+//     the same stores as an appraiser on no appraisal's team (the store
+//     finds a non-admin's appraisals through its team index).
 //   - AnalyzeGaps: the whole of ISO/IEC 42001 against a tenant crosswalk of
 //     1e2, 1e4 and 1e5 mappings imported as JSON.
 //   - Rating: GetRatings (computed, not stored) of a CONDUCTING appraisal of

@@ -16,9 +16,9 @@ var writeConcurrencies = []int{1, 64}
 // BenchmarkWrite measures writes through gRPC (UpdateCharacterization with
 // allow_missing, CreateEvidence) on one CONDUCTING appraisal of the AIM view
 // beside the raw bbolt floor: db.Batch of one value of the same size as a
-// stored characterization, fsync on, with the batch settings every service
-// store uses. FloorUnbatched is db.Update, one fsync per write, for
-// reference.
+// stored characterization, fsync on, with bbolt's own batch settings (the
+// services use platform/store's group commit instead, ADR 0004).
+// FloorUnbatched is db.Update, one fsync per write, for reference.
 func BenchmarkWrite(b *testing.B) {
 	s := startStack(b, false)
 	lead := s.lead(b)

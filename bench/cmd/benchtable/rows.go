@@ -265,7 +265,7 @@ func (e *evaluator) growth() {
 				}
 				return "", 0
 			}, nil},
-		{"ListAppraisals/NotOnTeam", "ListAppraisals as an appraiser on no appraisal's team (empty page; the filter visits every record), %s appraisals stored", []string{"1e2", "1e4", "1e5"},
+		{"ListAppraisals/NotOnTeam", "ListAppraisals as an appraiser on no appraisal's team (an empty page, found through the team index), %s appraisals stored", []string{"1e2", "1e4", "1e5"},
 			func(s string) (string, float64) {
 				if s == "1e5" {
 					return "≤ 1.5× the 1e2 cost", 1.5
