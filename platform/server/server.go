@@ -64,6 +64,10 @@ type Server struct {
 	validator protovalidate.Validator
 }
 
+// streamWorkers is how many goroutines the gRPC server keeps for running
+// calls. Each idle one is a parked goroutine with a few KiB of stack.
+const streamWorkers = 64
+
 // New builds a server. Every dependency is required.
 func New(cfg Config, deps Deps) (*Server, error) {
 	if deps.Logger == nil || deps.Auth == nil || deps.Telemetry == nil {
@@ -99,6 +103,13 @@ func New(cfg Config, deps Deps) (*Server, error) {
 			grpc.ChainUnaryInterceptor(unary...),
 			grpc.ChainStreamInterceptor(stream...),
 			grpc.MaxRecvMsgSize(cfg.MaxRecvMsgBytes),
+			// Reused goroutines for calls: a fresh goroutine per call
+			// starts with a small stack and grows it (by copying) in
+			// every call; that was 8 % of a read's CPU in the benchmark
+			// profiles. streamWorkers calls at a time run on parked
+			// workers whose stacks have grown; calls beyond them get
+			// goroutines of their own, as before.
+			grpc.NumStreamWorkers(streamWorkers),
 		),
 	}
 	// The overall status ("") follows the services: NOT_SERVING until the
