@@ -1,7 +1,10 @@
 package search
 
 import (
+	"cmp"
+	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -9,6 +12,8 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis/lang/en"
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/mapping"
+	blevesearch "github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/query"
 	index "github.com/blevesearch/bleve_index_api"
 
 	modelv1 "github.com/aim-platform/aim/gen/aim/model/v1"
@@ -108,26 +113,84 @@ type Hit struct {
 // Search returns up to limit practices for query, best first, keeping only
 // the practices keep accepts (nil keeps all). Ties break by practice id so
 // results are stable.
+//
+// A practice's score is that of its best document, and its matched
+// additions are all of its additions that match, so every hit counts, not
+// only the first few. Bleve's own collector would keep them all in a
+// ranked store sized for the request, and a request for every document
+// allocates a match pool of the whole index on each query. Instead the
+// hits are streamed through a handler that keeps only the document id and
+// score, and the ranking bleve would give (score, then index order) is
+// rebuilt here with a stable sort.
 func (ix *Index) Search(query string, limit int, keep func(practice string) bool) ([]Hit, error) {
-	q := bleve.NewMatchQuery(query)
-	q.SetField("text")
-	label := bleve.NewMatchQuery(query)
-	label.SetField("label")
-	req := bleve.NewSearchRequestOptions(bleve.NewDisjunctionQuery(q, label), ix.size, 0, false)
-	res, err := ix.idx.Search(req)
+	if limit <= 0 {
+		return []Hit{}, nil
+	}
+	docs, err := ix.rank(query)
 	if err != nil {
+		return nil, err
+	}
+	return top(ix.fold(docs, keep), limit), nil
+}
+
+// rankedDoc is one hit: a document id and its score.
+type rankedDoc struct {
+	id    string
+	score float64
+}
+
+// rank returns every document matching query, best first; equal scores
+// keep index order.
+func (ix *Index) rank(query string) ([]rankedDoc, error) {
+	var docs []rankedDoc
+	handler := blevesearch.MakeDocumentMatchHandler(func(sctx *blevesearch.SearchContext) (blevesearch.DocumentMatchHandler, bool, error) {
+		return func(d *blevesearch.DocumentMatch) error {
+			if d == nil { // the end of the hits
+				return nil
+			}
+			id, err := sctx.IndexReader.ExternalID(d.IndexInternalID)
+			if err != nil {
+				return err
+			}
+			docs = append(docs, rankedDoc{id: id, score: d.Score})
+			sctx.DocumentMatchPool.Put(d)
+			return nil
+		}, false, nil
+	})
+	ctx := context.WithValue(context.Background(), blevesearch.MakeDocumentMatchHandlerKey, handler)
+	// Size 0: the handler sees every hit, and the collector's own store and
+	// match pool stay empty.
+	if _, err := ix.idx.SearchInContext(ctx, bleve.NewSearchRequestOptions(matchQuery(query), 0, 0, false)); err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
+	slices.SortStableFunc(docs, func(a, b rankedDoc) int { return cmp.Compare(b.score, a.score) })
+	return docs, nil
+}
+
+// matchQuery matches text in a practice's label or in the text of a
+// practice or an addition.
+func matchQuery(text string) query.Query {
+	q := bleve.NewMatchQuery(text)
+	q.SetField("text")
+	label := bleve.NewMatchQuery(text)
+	label.SetField("label")
+	return bleve.NewDisjunctionQuery(q, label)
+}
+
+// fold groups ranked documents by practice, dropping the practices keep
+// rejects, and sorts the practices by their best score, then id. Matched
+// additions stay in ranking order.
+func (ix *Index) fold(docs []rankedDoc, keep func(string) bool) []*Hit {
 	byPractice := map[string]*Hit{}
 	var order []*Hit
-	for _, m := range res.Hits {
+	for _, m := range docs {
 		var practice, addition string
 		switch {
-		case strings.HasPrefix(m.ID, additionPrefix):
-			addition = strings.TrimPrefix(m.ID, additionPrefix)
+		case strings.HasPrefix(m.id, additionPrefix):
+			addition = strings.TrimPrefix(m.id, additionPrefix)
 			practice = ix.owner[addition]
 		default:
-			practice = strings.TrimPrefix(m.ID, practicePrefix)
+			practice = strings.TrimPrefix(m.id, practicePrefix)
 		}
 		if keep != nil && !keep(practice) {
 			continue
@@ -138,7 +201,7 @@ func (ix *Index) Search(query string, limit int, keep func(practice string) bool
 			byPractice[practice] = h
 			order = append(order, h)
 		}
-		h.Score = max(h.Score, m.Score)
+		h.Score = max(h.Score, m.score)
 		if addition != "" {
 			h.MatchedAIContext = append(h.MatchedAIContext, addition)
 		}
@@ -149,6 +212,11 @@ func (ix *Index) Search(query string, limit int, keep func(practice string) bool
 		}
 		return order[i].Practice < order[j].Practice
 	})
+	return order
+}
+
+// top copies the first limit practices.
+func top(order []*Hit, limit int) []Hit {
 	if len(order) > limit {
 		order = order[:limit]
 	}
@@ -156,7 +224,7 @@ func (ix *Index) Search(query string, limit int, keep func(practice string) bool
 	for i, h := range order {
 		hits[i] = *h
 	}
-	return hits, nil
+	return hits
 }
 
 // Close releases the index.
