@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/blevesearch/bleve/v2"
@@ -29,10 +28,18 @@ const (
 // Index is the search index of one version. It is safe for concurrent use.
 type Index struct {
 	idx bleve.Index
-	// owner maps an addition id to its practice id.
-	owner map[string]string
+	// practices lists the practice ids; docs maps a document id to its
+	// practice (an index into practices) and, for an addition, its id.
+	practices []string
+	docs      map[string]docRef
 	// size is the number of documents, the most hits a query can have.
 	size int
+}
+
+// docRef is what a document id stands for.
+type docRef struct {
+	practice int
+	addition string // "" for the practice's own document
 }
 
 // document is what is indexed for a practice or an addition.
@@ -68,7 +75,7 @@ func Build(practices []*modelv1.Practice) (*Index, error) {
 	if err != nil {
 		return nil, fmt.Errorf("search: new index: %w", err)
 	}
-	ix := &Index{idx: idx, owner: map[string]string{}}
+	ix := &Index{idx: idx, docs: map[string]docRef{}}
 	batch := idx.NewBatch()
 	for _, p := range practices {
 		id := practiceID(p.GetName())
@@ -77,9 +84,12 @@ func Build(practices []*modelv1.Practice) (*Index, error) {
 			_ = idx.Close()
 			return nil, fmt.Errorf("search: index %s: %w", id, err)
 		}
+		n := len(ix.practices)
+		ix.practices = append(ix.practices, id)
+		ix.docs[practicePrefix+id] = docRef{practice: n}
 		ix.size++
 		for _, a := range p.GetAiContext() {
-			ix.owner[a.GetId()] = id
+			ix.docs[additionPrefix+a.GetId()] = docRef{practice: n, addition: a.GetId()}
 			if err := batch.Index(additionPrefix+a.GetId(), document{Practice: id, Text: a.GetText()}); err != nil {
 				_ = idx.Close()
 				return nil, fmt.Errorf("search: index %s: %w", a.GetId(), err)
@@ -180,51 +190,50 @@ func matchQuery(text string) query.Query {
 // fold groups ranked documents by practice, dropping the practices keep
 // rejects, and sorts the practices by their best score, then id. Matched
 // additions stay in ranking order.
-func (ix *Index) fold(docs []rankedDoc, keep func(string) bool) []*Hit {
-	byPractice := map[string]*Hit{}
-	var order []*Hit
+func (ix *Index) fold(docs []rankedDoc, keep func(string) bool) []Hit {
+	// slot[i] is 0 for a practice not met yet, -1 for one keep rejects, and
+	// otherwise 1 + the index of its hit.
+	slot := make([]int32, len(ix.practices))
+	var hits []Hit
 	for _, m := range docs {
-		var practice, addition string
-		switch {
-		case strings.HasPrefix(m.id, additionPrefix):
-			addition = strings.TrimPrefix(m.id, additionPrefix)
-			practice = ix.owner[addition]
-		default:
-			practice = strings.TrimPrefix(m.id, practicePrefix)
-		}
-		if keep != nil && !keep(practice) {
+		ref, ok := ix.docs[m.id]
+		if !ok {
 			continue
 		}
-		h, ok := byPractice[practice]
-		if !ok {
-			h = &Hit{Practice: practice}
-			byPractice[practice] = h
-			order = append(order, h)
+		at := slot[ref.practice]
+		if at < 0 {
+			continue
 		}
+		if at == 0 {
+			if keep != nil && !keep(ix.practices[ref.practice]) {
+				slot[ref.practice] = -1
+				continue
+			}
+			hits = append(hits, Hit{Practice: ix.practices[ref.practice]})
+			at = int32(len(hits))
+			slot[ref.practice] = at
+		}
+		h := &hits[at-1]
 		h.Score = max(h.Score, m.score)
-		if addition != "" {
-			h.MatchedAIContext = append(h.MatchedAIContext, addition)
+		if ref.addition != "" {
+			h.MatchedAIContext = append(h.MatchedAIContext, ref.addition)
 		}
 	}
-	sort.SliceStable(order, func(i, j int) bool {
-		if order[i].Score != order[j].Score {
-			return order[i].Score > order[j].Score
+	slices.SortStableFunc(hits, func(a, b Hit) int {
+		if c := cmp.Compare(b.Score, a.Score); c != 0 {
+			return c
 		}
-		return order[i].Practice < order[j].Practice
+		return strings.Compare(a.Practice, b.Practice)
 	})
-	return order
+	return hits
 }
 
-// top copies the first limit practices.
-func top(order []*Hit, limit int) []Hit {
-	if len(order) > limit {
-		order = order[:limit]
+// top returns the first limit practices.
+func top(hits []Hit, limit int) []Hit {
+	if hits == nil {
+		return []Hit{}
 	}
-	hits := make([]Hit, len(order))
-	for i, h := range order {
-		hits[i] = *h
-	}
-	return hits
+	return hits[:min(len(hits), limit)]
 }
 
 // Close releases the index.
