@@ -13,8 +13,8 @@ import (
 // stay in memory; past it the least recently read version goes first. The
 // default version (276 practices, 433 searchable texts) takes about 0.3 MB
 // decoded with its tables and 1.3 MB more once its search index is built,
-// so 16 versions of that size hold under 30 MB. Before this cache, search
-// indexes were kept for every version ever searched, without a bound.
+// so 16 versions of that size hold under 30 MB. A workload reading more
+// versions than that in turn decodes and indexes them again on each miss.
 const maxCachedVersions = 16
 
 // contentTries is how many times a read locates a version again when its
