@@ -1,14 +1,18 @@
 package search
 
 import (
+	"cmp"
+	"context"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis/lang/en"
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/mapping"
+	blevesearch "github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/query"
 	index "github.com/blevesearch/bleve_index_api"
 
 	modelv1 "github.com/aim-platform/aim/gen/aim/model/v1"
@@ -24,10 +28,18 @@ const (
 // Index is the search index of one version. It is safe for concurrent use.
 type Index struct {
 	idx bleve.Index
-	// owner maps an addition id to its practice id.
-	owner map[string]string
+	// practices lists the practice ids; docs maps a document id to its
+	// practice (an index into practices) and, for an addition, its id.
+	practices []string
+	docs      map[string]docRef
 	// size is the number of documents, the most hits a query can have.
 	size int
+}
+
+// docRef is what a document id stands for.
+type docRef struct {
+	practice int
+	addition string // "" for the practice's own document
 }
 
 // document is what is indexed for a practice or an addition.
@@ -63,7 +75,7 @@ func Build(practices []*modelv1.Practice) (*Index, error) {
 	if err != nil {
 		return nil, fmt.Errorf("search: new index: %w", err)
 	}
-	ix := &Index{idx: idx, owner: map[string]string{}}
+	ix := &Index{idx: idx, docs: map[string]docRef{}}
 	batch := idx.NewBatch()
 	for _, p := range practices {
 		id := practiceID(p.GetName())
@@ -72,9 +84,12 @@ func Build(practices []*modelv1.Practice) (*Index, error) {
 			_ = idx.Close()
 			return nil, fmt.Errorf("search: index %s: %w", id, err)
 		}
+		n := len(ix.practices)
+		ix.practices = append(ix.practices, id)
+		ix.docs[practicePrefix+id] = docRef{practice: n}
 		ix.size++
 		for _, a := range p.GetAiContext() {
-			ix.owner[a.GetId()] = id
+			ix.docs[additionPrefix+a.GetId()] = docRef{practice: n, addition: a.GetId()}
 			if err := batch.Index(additionPrefix+a.GetId(), document{Practice: id, Text: a.GetText()}); err != nil {
 				_ = idx.Close()
 				return nil, fmt.Errorf("search: index %s: %w", a.GetId(), err)
@@ -108,55 +123,117 @@ type Hit struct {
 // Search returns up to limit practices for query, best first, keeping only
 // the practices keep accepts (nil keeps all). Ties break by practice id so
 // results are stable.
+//
+// A practice's score is that of its best document, and its matched
+// additions are all of its additions that match, so every hit counts, not
+// only the first few. Bleve's own collector would keep them all in a
+// ranked store sized for the request, and a request for every document
+// allocates a match pool of the whole index on each query. Instead the
+// hits are streamed through a handler that keeps only the document id and
+// score, and the ranking bleve would give (score, then index order) is
+// rebuilt here with a stable sort.
 func (ix *Index) Search(query string, limit int, keep func(practice string) bool) ([]Hit, error) {
-	q := bleve.NewMatchQuery(query)
-	q.SetField("text")
-	label := bleve.NewMatchQuery(query)
-	label.SetField("label")
-	req := bleve.NewSearchRequestOptions(bleve.NewDisjunctionQuery(q, label), ix.size, 0, false)
-	res, err := ix.idx.Search(req)
+	if limit <= 0 {
+		return []Hit{}, nil
+	}
+	docs, err := ix.rank(query)
 	if err != nil {
+		return nil, err
+	}
+	return top(ix.fold(docs, keep), limit), nil
+}
+
+// rankedDoc is one hit: a document id and its score.
+type rankedDoc struct {
+	id    string
+	score float64
+}
+
+// rank returns every document matching query, best first; equal scores
+// keep index order.
+func (ix *Index) rank(query string) ([]rankedDoc, error) {
+	var docs []rankedDoc
+	handler := blevesearch.MakeDocumentMatchHandler(func(sctx *blevesearch.SearchContext) (blevesearch.DocumentMatchHandler, bool, error) {
+		return func(d *blevesearch.DocumentMatch) error {
+			if d == nil { // the end of the hits
+				return nil
+			}
+			id, err := sctx.IndexReader.ExternalID(d.IndexInternalID)
+			if err != nil {
+				return err
+			}
+			docs = append(docs, rankedDoc{id: id, score: d.Score})
+			sctx.DocumentMatchPool.Put(d)
+			return nil
+		}, false, nil
+	})
+	ctx := context.WithValue(context.Background(), blevesearch.MakeDocumentMatchHandlerKey, handler)
+	// Size 0: the handler sees every hit, and the collector's own store and
+	// match pool stay empty.
+	if _, err := ix.idx.SearchInContext(ctx, bleve.NewSearchRequestOptions(matchQuery(query), 0, 0, false)); err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
-	byPractice := map[string]*Hit{}
-	var order []*Hit
-	for _, m := range res.Hits {
-		var practice, addition string
-		switch {
-		case strings.HasPrefix(m.ID, additionPrefix):
-			addition = strings.TrimPrefix(m.ID, additionPrefix)
-			practice = ix.owner[addition]
-		default:
-			practice = strings.TrimPrefix(m.ID, practicePrefix)
-		}
-		if keep != nil && !keep(practice) {
+	slices.SortStableFunc(docs, func(a, b rankedDoc) int { return cmp.Compare(b.score, a.score) })
+	return docs, nil
+}
+
+// matchQuery matches text in a practice's label or in the text of a
+// practice or an addition.
+func matchQuery(text string) query.Query {
+	q := bleve.NewMatchQuery(text)
+	q.SetField("text")
+	label := bleve.NewMatchQuery(text)
+	label.SetField("label")
+	return bleve.NewDisjunctionQuery(q, label)
+}
+
+// fold groups ranked documents by practice, dropping the practices keep
+// rejects, and sorts the practices by their best score, then id. Matched
+// additions stay in ranking order.
+func (ix *Index) fold(docs []rankedDoc, keep func(string) bool) []Hit {
+	// slot[i] is 0 for a practice not met yet, -1 for one keep rejects, and
+	// otherwise 1 + the index of its hit.
+	slot := make([]int32, len(ix.practices))
+	var hits []Hit
+	for _, m := range docs {
+		ref, ok := ix.docs[m.id]
+		if !ok {
 			continue
 		}
-		h, ok := byPractice[practice]
-		if !ok {
-			h = &Hit{Practice: practice}
-			byPractice[practice] = h
-			order = append(order, h)
+		at := slot[ref.practice]
+		if at < 0 {
+			continue
 		}
-		h.Score = max(h.Score, m.Score)
-		if addition != "" {
-			h.MatchedAIContext = append(h.MatchedAIContext, addition)
+		if at == 0 {
+			if keep != nil && !keep(ix.practices[ref.practice]) {
+				slot[ref.practice] = -1
+				continue
+			}
+			hits = append(hits, Hit{Practice: ix.practices[ref.practice]})
+			at = int32(len(hits))
+			slot[ref.practice] = at
+		}
+		h := &hits[at-1]
+		h.Score = max(h.Score, m.score)
+		if ref.addition != "" {
+			h.MatchedAIContext = append(h.MatchedAIContext, ref.addition)
 		}
 	}
-	sort.SliceStable(order, func(i, j int) bool {
-		if order[i].Score != order[j].Score {
-			return order[i].Score > order[j].Score
+	slices.SortStableFunc(hits, func(a, b Hit) int {
+		if c := cmp.Compare(b.Score, a.Score); c != 0 {
+			return c
 		}
-		return order[i].Practice < order[j].Practice
+		return strings.Compare(a.Practice, b.Practice)
 	})
-	if len(order) > limit {
-		order = order[:limit]
+	return hits
+}
+
+// top returns the first limit practices.
+func top(hits []Hit, limit int) []Hit {
+	if hits == nil {
+		return []Hit{}
 	}
-	hits := make([]Hit, len(order))
-	for i, h := range order {
-		hits[i] = *h
-	}
-	return hits, nil
+	return hits[:min(len(hits), limit)]
 }
 
 // Close releases the index.

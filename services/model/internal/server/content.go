@@ -128,12 +128,20 @@ func (s *Server) ListPracticeAreas(ctx context.Context, req *modelv1.ListPractic
 		return nil, err
 	}
 	model, version := versionParts(req.GetParent())
-	f, err := s.practiceAreaFilter(who.Tenant, model, version, req.GetFilter())
+	vc, err := s.versions.content(who.Tenant, model, version)
 	if err != nil {
 		return nil, err
 	}
+	f, err := vc.practiceAreaFilter(req.GetFilter())
+	if err != nil {
+		return nil, err
+	}
+	var keep func(*modelv1.PracticeArea) bool
+	if !f.empty() {
+		keep = f.matchArea
+	}
 	list, next, err := listContent(ctx, s, "ListPracticeAreas", req.GetParent(), store.KindPracticeArea, req.GetPageSize(), req.GetPageToken(), f.canonical,
-		func() *modelv1.PracticeArea { return &modelv1.PracticeArea{} }, f.matchArea)
+		func() *modelv1.PracticeArea { return &modelv1.PracticeArea{} }, keep)
 	if err != nil {
 		return nil, err
 	}

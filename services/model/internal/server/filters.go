@@ -13,7 +13,7 @@ type versionFilter struct {
 	f *filter.Filter
 	// canonical is the filter's canonical text, bound into page tokens.
 	canonical string
-	areas     map[string]*modelv1.PracticeArea
+	content   *versionContent
 }
 
 // scenarioNames maps the short scenario names the filter accepts to enums.
@@ -86,24 +86,26 @@ func lastSegment(name string) string {
 	return name[strings.LastIndexByte(name, '/')+1:]
 }
 
-func (s *Server) parseFilter(tenant, model, version, expr string, practices bool) (*versionFilter, error) {
-	areas, err := s.store.PracticeAreas(tenant, model, version)
+// parseFilter parses a List or Search filter of a version's practices or,
+// with practices false, of its practice areas.
+func (vc *versionContent) parseFilter(expr string, practices bool) (*versionFilter, error) {
+	sch := vc.areaSchema
+	if practices {
+		sch = vc.practiceSchema
+	}
+	f, err := filter.Parse(expr, sch)
 	if err != nil {
 		return nil, err
 	}
-	f, err := filter.Parse(expr, schema(areas, practices))
-	if err != nil {
-		return nil, err
-	}
-	return &versionFilter{f: f, canonical: f.String(), areas: areas}, nil
+	return &versionFilter{f: f, canonical: f.String(), content: vc}, nil
 }
 
-func (s *Server) practiceAreaFilter(tenant, model, version, expr string) (*versionFilter, error) {
-	return s.parseFilter(tenant, model, version, expr, false)
+func (vc *versionContent) practiceAreaFilter(expr string) (*versionFilter, error) {
+	return vc.parseFilter(expr, false)
 }
 
-func (s *Server) practiceFilter(tenant, model, version, expr string) (*versionFilter, error) {
-	return s.parseFilter(tenant, model, version, expr, true)
+func (vc *versionContent) practiceFilter(expr string) (*versionFilter, error) {
+	return vc.parseFilter(expr, true)
 }
 
 // areaRecord is a practice area's filterable fields.
@@ -119,28 +121,13 @@ func (f *versionFilter) matchArea(pa *modelv1.PracticeArea) bool {
 	return f.f.Match(areaRecord(pa))
 }
 
-// matchPractice evaluates the filter on a practice and its practice area.
-func (f *versionFilter) matchPractice(p *modelv1.Practice) bool {
-	area := lastSegment(p.GetPracticeArea())
-	rec := filter.Values{}
-	if pa := f.areas[area]; pa != nil {
-		rec = areaRecord(pa)
-	}
-	rec["practice_area"] = []string{area}
-	rec["level"] = []int64{int64(p.GetLevel())}
-	rec["has_ai_context"] = []bool{len(p.GetAiContext()) > 0}
-	var scenarios, applicability []string
-	for _, a := range p.GetAiContext() {
-		for _, sc := range a.GetUsageScenarios() {
-			scenarios = append(scenarios, scenarioName(sc))
-		}
-		for _, ap := range a.GetApplicability() {
-			applicability = append(applicability, applicabilityName(ap))
-		}
-	}
-	rec["usage_scenario"] = scenarios
-	rec["applicability"] = applicability
-	return f.f.Match(rec)
+// empty reports whether the filter has no terms: it matches everything.
+func (f *versionFilter) empty() bool { return f.canonical == "" }
+
+// matchPractice evaluates the filter on the i-th practice of the version
+// (in key order) and its practice area.
+func (f *versionFilter) matchPractice(i int) bool {
+	return f.f.Match(&f.content.records[i])
 }
 
 // area returns the practice area a filter pins with practice_area = "X",

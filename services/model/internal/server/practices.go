@@ -6,7 +6,6 @@ import (
 
 	modelv1 "github.com/aim-platform/aim/gen/aim/model/v1"
 	"github.com/aim-platform/aim/platform/errs"
-	pstore "github.com/aim-platform/aim/platform/store"
 	"github.com/aim-platform/aim/services/model/internal/catalog"
 	"github.com/aim-platform/aim/services/model/internal/store"
 )
@@ -25,18 +24,16 @@ func (s *Server) GetPractice(ctx context.Context, req *modelv1.GetPracticeReques
 	if err != nil {
 		return nil, err
 	}
-	p, err := s.store.GetPractice(who.Tenant, model, version, id)
+	vc, err := s.versions.content(who.Tenant, model, version)
 	if err != nil {
 		return nil, err
 	}
-	if area != anyArea {
-		canonical, err := s.store.CanonicalPracticeArea(who.Tenant, model, version, area)
-		if err != nil {
-			return nil, err
-		}
-		if canonical != lastSegment(p.GetPracticeArea()) {
-			return nil, errs.NotFoundError("Practice", req.GetName())
-		}
+	p, err := vc.practice(id)
+	if err != nil {
+		return nil, err
+	}
+	if area != anyArea && vc.canonicalArea(area) != lastSegment(p.GetPracticeArea()) {
+		return nil, errs.NotFoundError("Practice", req.GetName())
 	}
 	return &modelv1.GetPracticeResponse{Practice: p}, nil
 }
@@ -51,15 +48,17 @@ func (s *Server) ListPractices(ctx context.Context, req *modelv1.ListPracticesRe
 	}
 	model, version := versionParts(req.GetParent())
 	area := strings.ToUpper(lastSegment(req.GetParent()))
-	f, err := s.practiceFilter(who.Tenant, model, version, req.GetFilter())
+	vc, err := s.versions.content(who.Tenant, model, version)
+	if err != nil {
+		return nil, err
+	}
+	f, err := vc.practiceFilter(req.GetFilter())
 	if err != nil {
 		return nil, err
 	}
 	if area == anyArea {
 		area = f.area()
-	} else if canonical, err := s.store.CanonicalPracticeArea(who.Tenant, model, version, area); err != nil {
-		return nil, err
-	} else if f.areas[canonical] == nil {
+	} else if canonical := vc.canonicalArea(area); vc.areas[canonical] == nil {
 		return nil, errs.NotFoundError("PracticeArea", req.GetParent())
 	} else {
 		area = canonical
@@ -73,21 +72,11 @@ func (s *Server) ListPractices(ctx context.Context, req *modelv1.ListPracticesRe
 	if area != "" {
 		prefix = catalog.AreaPrefix(area)
 	}
-	var practices []*modelv1.Practice
-	last, more, err := s.store.List(who.Tenant, model, version, store.KindPractice, prefix, after, size, func(_, v []byte) (bool, error) {
-		p := &modelv1.Practice{}
-		if err := pstore.UnmarshalProto(v, p); err != nil {
-			return false, err
-		}
-		if !f.matchPractice(p) {
-			return false, nil
-		}
-		practices = append(practices, p)
-		return true, nil
-	})
-	if err != nil {
-		return nil, err
+	var match func(int) bool
+	if !f.empty() {
+		match = f.matchPractice
 	}
+	practices, last, more := vc.page(prefix, after, size, match)
 	return &modelv1.ListPracticesResponse{Practices: practices, NextPageToken: s.nextToken(more, last, query)}, nil
 }
 
@@ -134,20 +123,19 @@ func (s *Server) BatchGetPractices(ctx context.Context, req *modelv1.BatchGetPra
 		return nil, errs.InvalidArgument(violations...)
 	}
 	model, version := versionParts(req.GetParent())
-	practices, err := s.store.BatchGetPractices(who.Tenant, model, version, ids)
+	vc, err := s.versions.content(who.Tenant, model, version)
 	if err != nil {
 		return nil, err
 	}
-	// A full name's practice area must be the practice's own (or an alias).
-	for i, area := range areas {
-		if area == anyArea {
-			continue
-		}
-		canonical, err := s.store.CanonicalPracticeArea(who.Tenant, model, version, area)
-		if err != nil {
+	practices := make([]*modelv1.Practice, len(ids))
+	for i, id := range ids {
+		if practices[i], err = vc.practice(id); err != nil {
 			return nil, err
 		}
-		if canonical != lastSegment(practices[i].GetPracticeArea()) {
+	}
+	// A full name's practice area must be the practice's own (or an alias).
+	for i, area := range areas {
+		if area != anyArea && vc.canonicalArea(area) != lastSegment(practices[i].GetPracticeArea()) {
 			return nil, errs.NotFoundError("Practice", req.GetNames()[i])
 		}
 	}
@@ -161,34 +149,39 @@ func (s *Server) SearchPractices(ctx context.Context, req *modelv1.SearchPractic
 		return nil, err
 	}
 	model, version := versionParts(req.GetParent())
-	f, err := s.practiceFilter(who.Tenant, model, version, req.GetFilter())
+	hold, err := s.versions.search(who.Tenant, model, version)
 	if err != nil {
 		return nil, err
 	}
-	ix, release, err := s.indexes.get(who.Tenant, model, version)
+	defer hold.release()
+	vc := hold.content
+	f, err := vc.practiceFilter(req.GetFilter())
 	if err != nil {
 		return nil, err
 	}
-	defer release()
+	ix, err := hold.index()
+	if err != nil {
+		return nil, err
+	}
 	limit := int(req.GetPageSize())
 	if limit == 0 {
 		limit = 20
 	}
 	var keep func(string) bool
-	if req.GetFilter() != "" {
+	if !f.empty() {
 		keep = func(practice string) bool {
-			p, ok := ix.practices[practice]
-			return ok && f.matchPractice(p)
+			i, ok := vc.byName[practice]
+			return ok && f.matchPractice(i)
 		}
 	}
-	hits, err := ix.index.Search(req.GetQuery(), limit, keep)
+	hits, err := ix.Search(req.GetQuery(), limit, keep)
 	if err != nil {
 		return nil, errs.Wrap(err, "search %s", req.GetParent())
 	}
 	resp := &modelv1.SearchPracticesResponse{}
 	for _, h := range hits {
 		resp.Results = append(resp.Results, &modelv1.SearchResult{
-			Practice: ix.practices[h.Practice], Score: h.Score, MatchedAiContext: h.MatchedAIContext,
+			Practice: vc.practices[vc.byName[h.Practice]], Score: h.Score, MatchedAiContext: h.MatchedAIContext,
 		})
 	}
 	return resp, nil

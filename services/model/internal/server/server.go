@@ -26,20 +26,21 @@ var writerRoles = []string{auth.RoleContentManager}
 // Server implements aim.model.v1.ModelCatalogService.
 type Server struct {
 	modelv1.UnimplementedModelCatalogServiceServer
-	store   *store.Store
-	indexes *indexCache
-	now     func() time.Time
+	store *store.Store
+	// versions caches the decoded content and search index of versions.
+	versions *versionCache
+	now      func() time.Time
 }
 
 var _ modelv1.ModelCatalogServiceServer = (*Server)(nil)
 
 // New returns a server over st.
 func New(st *store.Store) *Server {
-	return &Server{store: st, indexes: newIndexCache(st), now: time.Now}
+	return &Server{store: st, versions: newVersionCache(st, maxCachedVersions), now: time.Now}
 }
 
 // Close releases the search indexes.
-func (s *Server) Close() error { return s.indexes.close() }
+func (s *Server) Close() error { return s.versions.close() }
 
 // reader returns the caller; reading the catalog needs no particular role.
 func reader(ctx context.Context) (auth.Identity, error) {
@@ -231,7 +232,7 @@ func (s *Server) DeleteModelVersion(ctx context.Context, req *modelv1.DeleteMode
 	if err := s.store.Delete(who.Tenant, model, version, req.GetEtag()); err != nil {
 		return nil, err
 	}
-	s.indexes.drop(who.Tenant, req.GetName())
+	s.versions.drop(who.Tenant, model, version)
 	return &modelv1.DeleteModelVersionResponse{}, nil
 }
 

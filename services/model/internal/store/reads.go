@@ -138,27 +138,6 @@ func (s *Store) List(tenant, model, version, kind string, prefix, after []byte, 
 	return last, more, err
 }
 
-// PracticeAreas returns every practice area of a version by acronym, and
-// the aliases that map to them.
-func (s *Store) PracticeAreas(tenant, model, version string) (map[string]*modelv1.PracticeArea, error) {
-	out := map[string]*modelv1.PracticeArea{}
-	err := s.db.View(func(tx *bbolt.Tx) error {
-		ref, _, err := resolveVersion(tx, tenant, model, version)
-		if err != nil {
-			return err
-		}
-		return contentBucket(tx, ref, KindPracticeArea).ForEach(func(k, v []byte) error {
-			pa := &modelv1.PracticeArea{}
-			if err := pstore.UnmarshalProto(v, pa); err != nil {
-				return err
-			}
-			out[string(k)] = pa
-			return nil
-		})
-	})
-	return out, err
-}
-
 // CanonicalPracticeArea maps a practice area acronym or alias to the
 // canonical acronym of a version, or returns it unchanged when unknown.
 func (s *Store) CanonicalPracticeArea(tenant, model, version, acronym string) (string, error) {
@@ -188,28 +167,6 @@ func (s *Store) Bundle(tenant, model, version string) (*modelv1.ModelBundle, *mo
 		return err
 	})
 	return b, v, ref, err
-}
-
-// Practices returns every practice of a version in key order, for building
-// its search index.
-func (s *Store) Practices(ref VersionRef) ([]*modelv1.Practice, error) {
-	var out []*modelv1.Practice
-	err := s.db.View(func(tx *bbolt.Tx) error {
-		b := contentBucket(tx, ref, KindPractice)
-		if b == nil {
-			// Deleted since the caller resolved it.
-			return errs.NotFoundError("ModelVersion", ref.Name())
-		}
-		return b.ForEach(func(_, v []byte) error {
-			p := &modelv1.Practice{}
-			if err := pstore.UnmarshalProto(v, p); err != nil {
-				return err
-			}
-			out = append(out, p)
-			return nil
-		})
-	})
-	return out, err
 }
 
 // viewKey is a tenant view's key: {model}/{version}/{view}.

@@ -176,6 +176,15 @@ func writeContent(tx *bbolt.Tx, ref VersionRef, canonical *modelv1.ModelBundle, 
 	if err != nil {
 		return errs.Wrap(err, "content of %s", ref.Name())
 	}
+	// Stamp the content with a number no earlier content of this owner had
+	// (see Locate), so that readers caching it can tell a re-import apart.
+	gen, err := root.NextSequence()
+	if err != nil {
+		return errs.Wrap(err, "content generation of %s", ref.Name())
+	}
+	if err := vb.SetSequence(gen); err != nil {
+		return errs.Wrap(err, "content generation of %s", ref.Name())
+	}
 	byID := func(name string) ([]byte, error) { return []byte(lastSegment(name)), nil }
 	practiceKey := func(name string) ([]byte, error) {
 		id, err := catalog.ParsePracticeID(lastSegment(name))

@@ -228,11 +228,7 @@ func loadBundle(tx *bbolt.Tx, ref VersionRef) (*modelv1.ModelBundle, error) {
 
 // contentBucket returns one kind's bucket of a version's content.
 func contentBucket(tx *bbolt.Tx, ref VersionRef, kind string) *bbolt.Bucket {
-	root := pstore.TenantBucket(tx, ref.Owner, collContent)
-	if root == nil {
-		return nil
-	}
-	vb := root.Bucket(ref.key())
+	vb := versionBucket(tx, ref)
 	if vb == nil {
 		return nil
 	}
