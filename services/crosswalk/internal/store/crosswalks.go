@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"slices"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -181,8 +182,19 @@ func (s *Store) ReplaceMappings(owner, id, etag string, mappings []*crosswalkv1.
 		if err != nil {
 			return err
 		}
-		for _, m := range mappings {
-			if err := pstore.PutProto(b, MappingKey(id, m.GetSource(), m.GetTarget()), m); err != nil {
+		// Put the keys in ascending order. bbolt splits a node only when the
+		// transaction commits, so keys put in random order into one growing
+		// node each shift the ones after them: quadratic in the number of
+		// mappings (30 s for 1e5). In order, every put appends.
+		keys := make([][]byte, len(mappings))
+		order := make([]int, len(mappings))
+		for i, m := range mappings {
+			keys[i] = MappingKey(id, m.GetSource(), m.GetTarget())
+			order[i] = i
+		}
+		slices.SortFunc(order, func(a, b int) int { return bytes.Compare(keys[a], keys[b]) })
+		for _, i := range order {
+			if err := pstore.PutProto(b, keys[i], mappings[i]); err != nil {
 				return err
 			}
 		}
