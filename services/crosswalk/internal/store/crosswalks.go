@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"encoding/binary"
 	"slices"
 	"time"
 
@@ -11,16 +12,57 @@ import (
 	crosswalkv1 "github.com/aim-platform/aim/gen/aim/crosswalk/v1"
 	"github.com/aim-platform/aim/platform/errs"
 	pstore "github.com/aim-platform/aim/platform/store"
+	"github.com/aim-platform/aim/services/crosswalk/internal/mapindex"
 )
 
 // More collections of the crosswalk store:
 //
 //	crosswalks  {crosswalk}                      Crosswalk
 //	mappings    {crosswalk}/{source}\x00{target}  Mapping
+//	revisions   {crosswalk}                      uint64, big-endian
+//
+// A crosswalk's revision changes in the same transaction as anything that
+// changes its mappings or its existence (create, import, delete), and is
+// never reused: it comes from the tenant's revisions bucket sequence, which
+// only grows. Readers compare it with the mapping cache's entry inside
+// their own transaction, so the cache cannot serve mappings their snapshot
+// does not hold. Stores written before revisions existed read as revision
+// 0 until their next change.
 const (
 	collCrosswalks = "crosswalks"
 	collMappings   = "mappings"
+	collRevisions  = "revisions"
 )
+
+// revision returns a crosswalk's revision as tx sees it (0 when none was
+// recorded).
+func revision(tx *bbolt.Tx, owner, id string) uint64 {
+	b := pstore.TenantBucket(tx, owner, collRevisions)
+	if b == nil {
+		return 0
+	}
+	v := b.Get([]byte(id))
+	if len(v) != 8 {
+		return 0
+	}
+	return binary.BigEndian.Uint64(v)
+}
+
+// bumpRevision gives a crosswalk a revision no earlier state of it had.
+func bumpRevision(tx *bbolt.Tx, owner, id string) error {
+	b, err := pstore.CreateTenantBucket(tx, owner, collRevisions)
+	if err != nil {
+		return err
+	}
+	seq, err := b.NextSequence()
+	if err != nil {
+		return errs.Wrap(err, "next revision of crosswalk %s", id)
+	}
+	if err := b.Put([]byte(id), binary.BigEndian.AppendUint64(nil, seq)); err != nil {
+		return errs.Wrap(err, "put the revision of crosswalk %s", id)
+	}
+	return nil
+}
 
 // CrosswalkName returns crosswalks/{id}.
 func CrosswalkName(id string) string { return "crosswalks/" + id }
@@ -111,6 +153,9 @@ func (s *Store) CreateCrosswalk(tenant, id string, c *crosswalkv1.Crosswalk) err
 		if err != nil {
 			return err
 		}
+		if err := bumpRevision(tx, tenant, id); err != nil {
+			return err
+		}
 		return pstore.PutProto(b, []byte(id), c)
 	})
 }
@@ -132,11 +177,16 @@ func ownCrosswalk(tx *bbolt.Tx, tenant, id, etag string) (*crosswalkv1.Crosswalk
 
 // DeleteCrosswalk deletes one of the tenant's crosswalks and its mappings.
 func (s *Store) DeleteCrosswalk(tenant, id, etag string) error {
-	return s.db.Update(func(tx *bbolt.Tx) error {
+	err := s.db.Update(func(tx *bbolt.Tx) error {
 		if _, err := ownCrosswalk(tx, tenant, id, etag); err != nil {
 			return err
 		}
 		if err := deleteMappings(tx, tenant, id); err != nil {
+			return err
+		}
+		// A new revision rather than none: a crosswalk created again under
+		// the id gets a later one still, so no entry read before matches.
+		if err := bumpRevision(tx, tenant, id); err != nil {
 			return err
 		}
 		if err := pstore.TenantBucket(tx, tenant, collCrosswalks).Delete([]byte(id)); err != nil {
@@ -144,6 +194,8 @@ func (s *Store) DeleteCrosswalk(tenant, id, etag string) error {
 		}
 		return nil
 	})
+	s.cache.drop(cacheKey{owner: tenant, id: id})
+	return err
 }
 
 func deleteMappings(tx *bbolt.Tx, tenant, id string) error {
@@ -203,31 +255,77 @@ func (s *Store) ReplaceMappings(owner, id, etag string, mappings []*crosswalkv1.
 		c.Etag = ""
 		c.Etag = pstore.ETag(c)
 		out = c
+		if err := bumpRevision(tx, owner, id); err != nil {
+			return err
+		}
 		return pstore.PutProto(pstore.TenantBucket(tx, owner, collCrosswalks), []byte(id), c)
 	})
+	s.cache.drop(cacheKey{owner: owner, id: id})
 	return out, err
 }
 
-// Mappings returns every mapping of a crosswalk the tenant can read, by
-// source then target.
-func (s *Store) Mappings(tenant, id string) ([]*crosswalkv1.Mapping, error) {
-	var out []*crosswalkv1.Mapping
+// testHookBeforePut, when set by a test, runs after MappingIndex read the
+// mappings and before it caches them.
+var testHookBeforePut func()
+
+// MappingIndex returns every mapping of a crosswalk the tenant can read,
+// by source then target, indexed. The index and its mappings are shared
+// with other callers (and kept in the mapping cache): they must not be
+// changed.
+func (s *Store) MappingIndex(tenant, id string) (*mapindex.Index, error) {
+	var (
+		key      cacheKey
+		rev      uint64
+		etag     string
+		idx      *mapindex.Index
+		mappings []*crosswalkv1.Mapping
+		encoded  int64
+	)
 	err := s.db.View(func(tx *bbolt.Tx) error {
-		ref, _, err := resolveCrosswalk(tx, tenant, id)
+		ref, c, err := resolveCrosswalk(tx, tenant, id)
 		if err != nil {
 			return err
+		}
+		key, rev, etag = cacheKey{owner: ref.Owner, id: id}, revision(tx, ref.Owner, id), c.GetEtag()
+		if idx = s.cache.get(key, rev, etag); idx != nil {
+			return nil
+		}
+		if n := c.GetMappingCount(); n > 0 {
+			mappings = make([]*crosswalkv1.Mapping, 0, n)
 		}
 		_, _, err = pstore.ScanPage(pstore.TenantBucket(tx, ref.Owner, collMappings), []byte(id+"/"), nil, 1<<30, func(_, v []byte) (bool, error) {
 			m := &crosswalkv1.Mapping{}
 			if err := pstore.UnmarshalProto(v, m); err != nil {
 				return false, err
 			}
-			out = append(out, m)
+			encoded += int64(len(v))
+			mappings = append(mappings, m)
 			return true, nil
 		})
 		return err
 	})
-	return out, err
+	if err != nil || idx != nil {
+		return idx, err
+	}
+	if testHookBeforePut != nil {
+		testHookBeforePut()
+	}
+	// Indexed outside the transaction, which then holds bbolt's remap lock
+	// no longer than the reads need.
+	idx = mapindex.New(mappings)
+	s.cache.put(key, rev, etag, idx, mappingBytes(len(mappings), encoded))
+	return idx, nil
+}
+
+// Mappings returns every mapping of a crosswalk the tenant can read, by
+// source then target. The slice and the mappings are shared (see
+// MappingIndex): callers must not change them.
+func (s *Store) Mappings(tenant, id string) ([]*crosswalkv1.Mapping, error) {
+	idx, err := s.MappingIndex(tenant, id)
+	if err != nil {
+		return nil, err
+	}
+	return idx.All(), nil
 }
 
 // ListMappings pages through a crosswalk's mappings.
