@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"sort"
 	"strings"
@@ -190,13 +189,15 @@ func action(row *crosswalkv1.ClauseCoverage) *crosswalkv1.ActionItem {
 		}
 		item.Practices = append(item.Practices, p)
 	}
+	// Concatenation rather than fmt: one text per clause of every request.
+	ref := row.GetClause() + " (" + row.GetTitle() + ")"
 	switch row.GetCoverage() {
 	case crosswalkv1.ClauseCoverage_COVERAGE_NOT_MAPPED:
-		item.Action = fmt.Sprintf("No practice in the crosswalk maps to %s (%s): define how the organization meets it, or extend the crosswalk.", row.GetClause(), row.GetTitle())
+		item.Action = "No practice in the crosswalk maps to " + ref + ": define how the organization meets it, or extend the crosswalk."
 	case crosswalkv1.ClauseCoverage_COVERAGE_NOT_COVERED:
-		item.Action = fmt.Sprintf("Implement the mapped practices to meet %s (%s).", row.GetClause(), row.GetTitle())
+		item.Action = "Implement the mapped practices to meet " + ref + "."
 	default:
-		item.Action = fmt.Sprintf("%s (%s) is only partly met: close the remaining gap, for example with the mapped practices not yet satisfied.", row.GetClause(), row.GetTitle())
+		item.Action = ref + " is only partly met: close the remaining gap, for example with the mapped practices not yet satisfied."
 	}
 	return item
 }
