@@ -56,6 +56,11 @@ type cacheEntry struct {
 // module depends on no cache package, and what it needs beyond plain LRU
 // (entries checked against a revision read in the caller's transaction, a
 // size per entry) is a few lines here.
+//
+// Readers that miss on the same crosswalk at the same revision at once
+// share one read of the store (a flight): without that, the first calls
+// after an import of a large crosswalk would each decode all of it, many
+// times the bound in transient memory.
 type mappingCache struct {
 	mu         sync.Mutex
 	maxEntries int
@@ -63,32 +68,64 @@ type mappingCache struct {
 	bytes      int64
 	lru        *list.List // of *cacheEntry, most recent first
 	byKey      map[cacheKey]*list.Element
+	loading    map[cacheKey]*flight
 	hits       uint64
 	misses     uint64
+	loads      uint64
+}
+
+// flight is one read of a crosswalk's mappings that other readers of the
+// same revision wait for.
+type flight struct {
+	revision uint64
+	etag     string
+	done     chan struct{} // closed when index and err are set
+	index    *mapindex.Index
+	err      error
 }
 
 func newMappingCache(maxEntries int, maxBytes int64) *mappingCache {
-	return &mappingCache{maxEntries: maxEntries, maxBytes: maxBytes, lru: list.New(), byKey: map[cacheKey]*list.Element{}}
+	return &mappingCache{maxEntries: maxEntries, maxBytes: maxBytes, lru: list.New(),
+		byKey: map[cacheKey]*list.Element{}, loading: map[cacheKey]*flight{}}
 }
 
-// get returns the index of a crosswalk at the given revision and etag, nil
-// when the cache holds none.
-func (c *mappingCache) get(k cacheKey, revision uint64, etag string) *mapindex.Index {
+// lookup returns the index of a crosswalk at the given revision and etag
+// when the cache holds it. Otherwise it returns the flight to wait for, if
+// another reader is reading that revision, or else a new flight the caller
+// leads: it must read the mappings and call finish.
+func (c *mappingCache) lookup(k cacheKey, revision uint64, etag string) (idx *mapindex.Index, wait, lead *flight) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	el, ok := c.byKey[k]
-	if !ok {
-		c.misses++
-		return nil
+	if el, ok := c.byKey[k]; ok {
+		if e := el.Value.(*cacheEntry); e.revision == revision && e.etag == etag {
+			c.hits++
+			c.lru.MoveToFront(el)
+			return e.index, nil, nil
+		}
 	}
-	e := el.Value.(*cacheEntry)
-	if e.revision != revision || e.etag != etag {
-		c.misses++
-		return nil
+	c.misses++
+	if f, ok := c.loading[k]; ok && f.revision == revision && f.etag == etag {
+		return nil, f, nil
 	}
-	c.hits++
-	c.lru.MoveToFront(el)
-	return e.index
+	c.loads++
+	f := &flight{revision: revision, etag: etag, done: make(chan struct{})}
+	c.loading[k] = f
+	return nil, nil, f
+}
+
+// finish ends a flight: it caches the index (unless err) and wakes the
+// readers waiting for it.
+func (c *mappingCache) finish(k cacheKey, f *flight, idx *mapindex.Index, bytes int64, err error) {
+	c.mu.Lock()
+	if c.loading[k] == f {
+		delete(c.loading, k)
+	}
+	if err == nil {
+		c.put(k, f.revision, f.etag, idx, bytes)
+	}
+	c.mu.Unlock()
+	f.index, f.err = idx, err
+	close(f.done)
 }
 
 // put stores an index read at a revision, in place of any other of the
@@ -96,9 +133,8 @@ func (c *mappingCache) get(k cacheKey, revision uint64, etag string) *mapindex.I
 // older revision last; readers of the newer one then miss and read again,
 // which costs time, never correctness.) An index larger than the whole
 // bound is not kept.
+// c.mu must be held.
 func (c *mappingCache) put(k cacheKey, revision uint64, etag string, idx *mapindex.Index, bytes int64) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
 	if el, ok := c.byKey[k]; ok {
 		c.remove(el)
 	}
@@ -128,15 +164,17 @@ func (c *mappingCache) remove(el *list.Element) {
 	c.bytes -= e.bytes
 }
 
-// CacheStats describes the mapping cache.
+// CacheStats describes the mapping cache: what it holds, the lookups it
+// answered and missed, and the reads of the store it led (misses that
+// joined another reader's read are not loads).
 type CacheStats struct {
-	Crosswalks   int
-	Bytes        int64
-	Hits, Misses uint64
+	Crosswalks          int
+	Bytes               int64
+	Hits, Misses, Loads uint64
 }
 
 func (c *mappingCache) stats() CacheStats {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return CacheStats{Crosswalks: c.lru.Len(), Bytes: c.bytes, Hits: c.hits, Misses: c.misses}
+	return CacheStats{Crosswalks: c.lru.Len(), Bytes: c.bytes, Hits: c.hits, Misses: c.misses, Loads: c.loads}
 }

@@ -1,8 +1,10 @@
 package store
 
 import (
+	"fmt"
 	"path/filepath"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -69,5 +71,57 @@ func TestLateReaderCannotCacheStaleMappings(t *testing.T) {
 	}
 	if got := read(); !slices.Equal(got, []string{"4.2"}) {
 		t.Fatalf("after the write, read %q from the cache, want [4.2]", got)
+	}
+}
+
+// Readers that miss on one crosswalk at once read the store once.
+func TestConcurrentMissesShareOneRead(t *testing.T) {
+	st, err := Open(pstore.DefaultConfig(filepath.Join(t.TempDir(), "crosswalk.db")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		testHookBeforePut = nil
+		_ = st.Close()
+	})
+	ts := timestamppb.Now()
+	c := &crosswalkv1.Crosswalk{Name: CrosswalkName("cw"), CreateTime: ts, UpdateTime: ts}
+	c.Etag = pstore.ETag(c)
+	if err := st.CreateCrosswalk("acme", "cw", c); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.ReplaceMappings("acme", "cw", "", []*crosswalkv1.Mapping{{Name: "crosswalks/cw/mappings/a", Source: "4.1", Target: "6.1"}}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	leading := make(chan struct{})
+	release := make(chan struct{})
+	var once sync.Once
+	testHookBeforePut = func() {
+		once.Do(func() { close(leading) })
+		<-release
+	}
+	const readers = 8
+	results := make(chan error, readers)
+	read := func() {
+		ms, err := st.Mappings("acme", "cw")
+		if err == nil && (len(ms) != 1 || ms[0].GetSource() != "4.1") {
+			err = fmt.Errorf("read %v", ms)
+		}
+		results <- err
+	}
+	go read()
+	<-leading
+	for range readers - 1 {
+		go read()
+	}
+	time.Sleep(100 * time.Millisecond) // the others reach the cache and wait
+	close(release)
+	for range readers {
+		if err := <-results; err != nil {
+			t.Error(err)
+		}
+	}
+	if s := st.CacheStats(); s.Loads != 1 || s.Crosswalks != 1 {
+		t.Fatalf("%d concurrent first reads: %+v, want one load", readers, s)
 	}
 }

@@ -274,20 +274,19 @@ var testHookBeforePut func()
 // changed.
 func (s *Store) MappingIndex(tenant, id string) (*mapindex.Index, error) {
 	var (
-		key      cacheKey
-		rev      uint64
-		etag     string
-		idx      *mapindex.Index
-		mappings []*crosswalkv1.Mapping
-		encoded  int64
+		key        cacheKey
+		idx        *mapindex.Index
+		wait, lead *flight
+		mappings   []*crosswalkv1.Mapping
+		encoded    int64
 	)
 	err := s.db.View(func(tx *bbolt.Tx) error {
 		ref, c, err := resolveCrosswalk(tx, tenant, id)
 		if err != nil {
 			return err
 		}
-		key, rev, etag = cacheKey{owner: ref.Owner, id: id}, revision(tx, ref.Owner, id), c.GetEtag()
-		if idx = s.cache.get(key, rev, etag); idx != nil {
+		key = cacheKey{owner: ref.Owner, id: id}
+		if idx, wait, lead = s.cache.lookup(key, revision(tx, ref.Owner, id), c.GetEtag()); lead == nil {
 			return nil
 		}
 		if n := c.GetMappingCount(); n > 0 {
@@ -304,16 +303,26 @@ func (s *Store) MappingIndex(tenant, id string) (*mapindex.Index, error) {
 		})
 		return err
 	})
-	if err != nil || idx != nil {
-		return idx, err
+	switch {
+	case lead != nil && err != nil:
+		s.cache.finish(key, lead, nil, 0, err)
+		return nil, err
+	case err != nil:
+		return nil, err
+	case wait != nil:
+		// Out of the transaction: an open read transaction would keep a
+		// writer that must grow the file waiting on this reader too.
+		<-wait.done
+		return wait.index, wait.err
+	case lead == nil:
+		return idx, nil
 	}
 	if testHookBeforePut != nil {
 		testHookBeforePut()
 	}
-	// Indexed outside the transaction, which then holds bbolt's remap lock
-	// no longer than the reads need.
+	// Indexed outside the transaction too.
 	idx = mapindex.New(mappings)
-	s.cache.put(key, rev, etag, idx, mappingBytes(len(mappings), encoded))
+	s.cache.finish(key, lead, idx, mappingBytes(len(mappings), encoded), nil)
 	return idx, nil
 }
 
