@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"slices"
 	"strconv"
 
 	crosswalkv1 "github.com/aim-platform/aim/gen/aim/crosswalk/v1"
@@ -9,6 +10,7 @@ import (
 	pstore "github.com/aim-platform/aim/platform/store"
 	"github.com/aim-platform/aim/services/crosswalk/internal/framework"
 	"github.com/aim-platform/aim/services/crosswalk/internal/framework/clauses"
+	"github.com/aim-platform/aim/services/crosswalk/internal/mapindex"
 )
 
 // tree is one framework's clauses, in document order, with lookups.
@@ -16,6 +18,10 @@ type tree struct {
 	framework string
 	clauses   []*crosswalkv1.Clause
 	byID      map[string]int
+	// chains[i] is clauses[i]'s id followed by its ancestors by the dotted
+	// prefix rule (mapindex.Chain), computed once: the rules below ask for
+	// it per clause and request.
+	chains [][]string
 }
 
 // trees holds the clause trees of the standards, loaded once from the
@@ -45,6 +51,7 @@ func loadTrees() (*trees, error) {
 			t.clauses = append(t.clauses, &crosswalkv1.Clause{
 				Name: clauseName(fw, c.ID), Id: c.ID, Title: c.Title, Parent: parent, Depth: d, BestGuess: c.BestGuess,
 			})
+			t.chains = append(t.chains, mapindex.Chain(c.ID))
 		}
 		ts.byFramework[fw] = t
 	}
@@ -60,6 +67,18 @@ func (ts *trees) get(framework string) *tree { return ts.byFramework[framework] 
 func (t *tree) has(id string) bool {
 	_, ok := t.byID[id]
 	return ok
+}
+
+// clauseUnder reports whether the tree's i-th clause is ancestor or lies
+// under it, as under does, from the precomputed chain.
+func (t *tree) clauseUnder(ancestor string, i int) bool {
+	return slices.Contains(t.chains[i], ancestor)
+}
+
+// topLevel returns the top-level clause of the tree's i-th clause ("6" for
+// "6.1.2", "A" for "A.6.2.4").
+func (t *tree) topLevel(i int) string {
+	return t.chains[i][len(t.chains[i])-1]
 }
 
 // under reports whether id is ancestor (or equal) of other, by the dotted
@@ -138,7 +157,7 @@ func (s *Server) ListClauses(ctx context.Context, req *crosswalkv1.ListClausesRe
 	}
 	for i := start; i < len(t.clauses); i++ {
 		c := t.clauses[i]
-		if req.GetUnder() != "" && !under(req.GetUnder(), c.GetId()) {
+		if req.GetUnder() != "" && !t.clauseUnder(req.GetUnder(), i) {
 			continue
 		}
 		if len(resp.Clauses) == size {
@@ -149,6 +168,3 @@ func (s *Server) ListClauses(ctx context.Context, req *crosswalkv1.ListClausesRe
 	}
 	return resp, nil
 }
-
-// parentClause is clauses.ParentOf.
-func parentClause(id string) string { return clauses.ParentOf(id) }

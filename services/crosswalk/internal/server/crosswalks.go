@@ -154,14 +154,12 @@ func (s *Server) GetMapping(ctx context.Context, req *crosswalkv1.GetMappingRequ
 	if err != nil {
 		return nil, err
 	}
-	all, err := s.store.Mappings(who.Tenant, crosswalkID(req.GetName()))
+	idx, err := s.store.MappingIndex(who.Tenant, crosswalkID(req.GetName()))
 	if err != nil {
 		return nil, err
 	}
-	for _, m := range all {
-		if m.GetName() == req.GetName() {
-			return &crosswalkv1.GetMappingResponse{Mapping: m}, nil
-		}
+	if m, ok := idx.ByName(req.GetName()); ok {
+		return &crosswalkv1.GetMappingResponse{Mapping: m}, nil
 	}
 	return nil, errs.NotFoundError("Mapping", req.GetName())
 }

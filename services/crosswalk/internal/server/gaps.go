@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"sort"
 	"strings"
@@ -10,6 +9,7 @@ import (
 	crosswalkv1 "github.com/aim-platform/aim/gen/aim/crosswalk/v1"
 	"github.com/aim-platform/aim/platform/errs"
 	"github.com/aim-platform/aim/services/crosswalk/internal/framework"
+	"github.com/aim-platform/aim/services/crosswalk/internal/mapindex"
 )
 
 // Coverage rules (docs/crosswalk-algebra.md, "Gap analysis"):
@@ -68,53 +68,47 @@ func (s *Server) AnalyzeGaps(ctx context.Context, req *crosswalkv1.AnalyzeGapsRe
 			return nil, err
 		}
 	}
-	mappings, err := s.store.Mappings(who.Tenant, crosswalkID(cw.GetName()))
+	idx, err := s.store.MappingIndex(who.Tenant, crosswalkID(cw.GetName()))
 	if err != nil {
 		return nil, err
 	}
-	resp := analyze(t, mappings, satisfied, req.GetUnder(), req.GetProcessPracticeAreas())
+	resp := analyze(t, idx, satisfied, req.GetUnder(), req.GetProcessPracticeAreas())
 	if resp.Process != nil {
 		resp.Process.Name = req.GetProcessName()
 	}
 	return resp, nil
 }
 
-// analyze is the pure part of AnalyzeGaps.
-func analyze(t *tree, mappings []*crosswalkv1.Mapping, satisfied []string, underID string, process []string) *crosswalkv1.AnalyzeGapsResponse {
+// analyze is the pure part of AnalyzeGaps. Each clause reads only the
+// mappings whose target is the clause or lies under it (the index's
+// buckets, in stored order), so a request costs the links it returns
+// rather than clauses x mappings.
+func analyze(t *tree, idx *mapindex.Index, satisfied []string, underID string, process []string) *crosswalkv1.AnalyzeGapsResponse {
 	ok := map[string]bool{}
 	for _, p := range satisfied {
 		ok[p] = true
 	}
 	resp := &crosswalkv1.AnalyzeGapsResponse{Summary: map[string]int32{}}
 	rows := map[string]*crosswalkv1.ClauseCoverage{}
-	// Each mapping's target and its ancestors, computed once: which clauses
-	// a mapping counts for (ancestry is a per-id question, asked for every
-	// clause otherwise).
-	counts := make([]map[string]bool, len(mappings))
-	ancestry := map[string]map[string]bool{}
-	for i, m := range mappings {
-		a, ok := ancestry[m.GetTarget()]
-		if !ok {
-			a = map[string]bool{}
-			for id := m.GetTarget(); id != ""; id = parentClause(id) {
-				a[id] = true
-			}
-			ancestry[m.GetTarget()] = a
-		}
-		counts[i] = a
-	}
-	for _, c := range t.clauses {
-		if underID != "" && !under(underID, c.GetId()) {
+	// A mapping's link reads the same in every row it counts for (its
+	// target's clause and each clause above): made once, shared by the rows.
+	links := make([]*crosswalkv1.PracticeLink, idx.Len())
+	for i, c := range t.clauses {
+		if underID != "" && !t.clauseUnder(underID, i) {
 			continue
 		}
 		row := &crosswalkv1.ClauseCoverage{Clause: c.GetId(), Title: c.GetTitle()}
-		for i, m := range mappings {
-			if m.GetRelationship() == crosswalkv1.Relationship_RELATIONSHIP_NO_RELATIONSHIP || !counts[i][c.GetId()] {
+		for _, pos := range idx.AtOrUnder(mapindex.Target, c.GetId()) {
+			m := idx.At(pos)
+			if m.GetRelationship() == crosswalkv1.Relationship_RELATIONSHIP_NO_RELATIONSHIP {
 				continue
 			}
-			row.Practices = append(row.Practices, &crosswalkv1.PracticeLink{
-				Practice: m.GetSource(), Relationship: m.GetRelationship(), Satisfied: ok[m.GetSource()], Via: m.GetTarget(),
-			})
+			if links[pos] == nil {
+				links[pos] = &crosswalkv1.PracticeLink{
+					Practice: m.GetSource(), Relationship: m.GetRelationship(), Satisfied: ok[m.GetSource()], Via: m.GetTarget(),
+				}
+			}
+			row.Practices = append(row.Practices, links[pos])
 		}
 		row.Coverage = coverageOf(row.GetPractices(), c.GetId())
 		resp.Clauses = append(resp.Clauses, row)
@@ -127,6 +121,7 @@ func analyze(t *tree, mappings []*crosswalkv1.Mapping, satisfied []string, under
 	resp.Groups = groupFigures(t, resp.GetClauses())
 	resp.Priorities = priorities(resp.GetClauses())
 	if len(process) > 0 {
+		mappings := idx.All()
 		resp.Process = &crosswalkv1.IntegratedProcess{PracticeAreas: process}
 		inProcess := map[string]bool{}
 		for _, m := range mappings {
@@ -149,7 +144,7 @@ func analyze(t *tree, mappings []*crosswalkv1.Mapping, satisfied []string, under
 			}
 			// The process's clause is the nearest analysed clause at or above
 			// the mapping's target.
-			for id := m.GetTarget(); id != ""; id = parentClause(id) {
+			for _, id := range idx.Ancestry(m.GetTarget()) {
 				if row, ok := rows[id]; ok {
 					if !seen[id] {
 						seen[id] = true
@@ -169,29 +164,42 @@ func analyze(t *tree, mappings []*crosswalkv1.Mapping, satisfied []string, under
 // action drafts what to do about a clause that is not covered.
 func action(row *crosswalkv1.ClauseCoverage) *crosswalkv1.ActionItem {
 	item := &crosswalkv1.ActionItem{Clause: row.GetClause()}
+	// Distinct practices in first-seen order; a set once the list grows (a
+	// top-level clause of a large crosswalk has links by the ten thousand).
+	var listed map[string]bool
 	for _, l := range row.GetPractices() {
-		if !l.GetSatisfied() && !slices.Contains(item.Practices, l.GetPractice()) {
-			item.Practices = append(item.Practices, l.GetPractice())
+		if l.GetSatisfied() {
+			continue
 		}
+		p := l.GetPractice()
+		switch {
+		case listed != nil:
+			if listed[p] {
+				continue
+			}
+			listed[p] = true
+		case slices.Contains(item.Practices, p):
+			continue
+		case len(item.Practices) >= 16:
+			listed = make(map[string]bool, 2*len(item.Practices))
+			for _, q := range item.Practices {
+				listed[q] = true
+			}
+			listed[p] = true
+		}
+		item.Practices = append(item.Practices, p)
 	}
+	// Concatenation rather than fmt: one text per clause of every request.
+	ref := row.GetClause() + " (" + row.GetTitle() + ")"
 	switch row.GetCoverage() {
 	case crosswalkv1.ClauseCoverage_COVERAGE_NOT_MAPPED:
-		item.Action = fmt.Sprintf("No practice in the crosswalk maps to %s (%s): define how the organization meets it, or extend the crosswalk.", row.GetClause(), row.GetTitle())
+		item.Action = "No practice in the crosswalk maps to " + ref + ": define how the organization meets it, or extend the crosswalk."
 	case crosswalkv1.ClauseCoverage_COVERAGE_NOT_COVERED:
-		item.Action = fmt.Sprintf("Implement the mapped practices to meet %s (%s).", row.GetClause(), row.GetTitle())
+		item.Action = "Implement the mapped practices to meet " + ref + "."
 	default:
-		item.Action = fmt.Sprintf("%s (%s) is only partly met: close the remaining gap, for example with the mapped practices not yet satisfied.", row.GetClause(), row.GetTitle())
+		item.Action = ref + " is only partly met: close the remaining gap, for example with the mapped practices not yet satisfied."
 	}
 	return item
-}
-
-// topLevel returns the top-level clause of an id ("6" for "6.1.2", "A" for
-// "A.6.2.4").
-func topLevel(id string) string {
-	for p := parentClause(id); p != ""; p = parentClause(id) {
-		id = p
-	}
-	return id
 }
 
 // groupFigures counts coverage per top-level clause.
@@ -199,7 +207,7 @@ func groupFigures(t *tree, rows []*crosswalkv1.ClauseCoverage) []*crosswalkv1.Gr
 	byGroup := map[string]*crosswalkv1.GroupCoverage{}
 	var order []string
 	for _, r := range rows {
-		g := topLevel(r.GetClause())
+		g := t.topLevel(t.byID[r.GetClause()])
 		fig := byGroup[g]
 		if fig == nil {
 			fig = &crosswalkv1.GroupCoverage{Group: g}
@@ -245,7 +253,9 @@ func priorities(rows []*crosswalkv1.ClauseCoverage) []*crosswalkv1.PracticeImpac
 				p = &crosswalkv1.PracticeImpact{Practice: l.GetPractice()}
 				byPractice[l.GetPractice()] = p
 			}
-			if !slices.Contains(p.Clauses, r.GetClause()) {
+			// Rows are distinct clauses, one after the other: the clause is
+			// already listed only if this row listed it last.
+			if n := len(p.Clauses); n == 0 || p.Clauses[n-1] != r.GetClause() {
 				p.Clauses = append(p.Clauses, r.GetClause())
 			}
 		}

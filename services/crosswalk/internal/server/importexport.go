@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"slices"
 	"sort"
 	"strings"
 
@@ -148,9 +147,13 @@ func (s *Server) checkCandidates(ctx context.Context, tenant string, cw *crosswa
 		return nil, nil, nil, err
 	}
 	if src.GetKind() == crosswalkv1.Framework_KIND_MATURITY_MODEL {
+		// The distinct labels in the order they first appear (a set, not a
+		// search of the list: a document may hold 1e5 distinct labels).
 		var refs []string
+		asked := map[string]bool{}
 		for _, c := range candidates {
-			if !slices.Contains(refs, c.sourceAsWritten) {
+			if !asked[c.sourceAsWritten] {
+				asked[c.sourceAsWritten] = true
 				refs = append(refs, c.sourceAsWritten)
 			}
 		}
@@ -179,6 +182,7 @@ func (s *Server) checkCandidates(ctx context.Context, tenant string, cw *crosswa
 		}
 	}
 	var warnings []string
+	warned := map[string]bool{}
 	t := s.trees.get(tgtID)
 	for _, c := range candidates {
 		target := c.m.GetTarget()
@@ -186,7 +190,8 @@ func (s *Server) checkCandidates(ctx context.Context, tenant string, cw *crosswa
 		case t == nil:
 		case t.has(target):
 		case clauses.ValidID(target):
-			if !slices.Contains(warnings, target) {
+			if !warned[target] {
+				warned[target] = true
 				warnings = append(warnings, target)
 			}
 		default:

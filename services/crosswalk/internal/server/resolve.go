@@ -12,6 +12,7 @@ import (
 	crosswalkv1 "github.com/aim-platform/aim/gen/aim/crosswalk/v1"
 	"github.com/aim-platform/aim/platform/errs"
 	"github.com/aim-platform/aim/services/crosswalk/internal/algebra"
+	"github.com/aim-platform/aim/services/crosswalk/internal/mapindex"
 )
 
 // hop is a partial path during resolution.
@@ -56,14 +57,19 @@ func (s *Server) ResolveMappings(ctx context.Context, req *crosswalkv1.ResolveMa
 	}
 	reverse := req.GetDirection() == crosswalkv1.ResolveMappingsRequest_DIRECTION_REVERSE
 	maxHops := int(max(req.GetMaxHops(), 1))
-	mappingsOf := map[string][]*crosswalkv1.Mapping{}
-	load := func(cw *crosswalkv1.Crosswalk) ([]*crosswalkv1.Mapping, error) {
-		if m, ok := mappingsOf[cw.GetName()]; ok {
-			return m, nil
+	indexOf := map[string]*mapindex.Index{}
+	load := func(cw *crosswalkv1.Crosswalk) (*mapindex.Index, error) {
+		if idx, ok := indexOf[cw.GetName()]; ok {
+			return idx, nil
 		}
-		m, err := s.store.Mappings(who.Tenant, crosswalkID(cw.GetName()))
-		mappingsOf[cw.GetName()] = m
-		return m, err
+		idx, err := s.store.MappingIndex(who.Tenant, crosswalkID(cw.GetName()))
+		indexOf[cw.GetName()] = idx
+		return idx, err
+	}
+	// The end a step matches the element against.
+	matchEnd := mapindex.Source
+	if reverse {
+		matchEnd = mapindex.Target
 	}
 	// near and far are a crosswalk's ends in the direction of travel.
 	near := func(cw *crosswalkv1.Crosswalk) string {
@@ -114,11 +120,14 @@ func (s *Server) ResolveMappings(ctx context.Context, req *crosswalkv1.ResolveMa
 				if depth == 1 && cw.GetName() != start.GetName() || depth > 1 && near(cw) != h.framework {
 					continue
 				}
-				mappings, err := load(cw)
+				idx, err := load(cw)
 				if err != nil {
 					return nil, err
 				}
-				for _, m := range mappings {
+				// Only the mappings whose near end can match h.at, in stored
+				// order; matchKind still decides each one.
+				for _, pos := range idx.Matches(matchEnd, h.at, req.GetIncludeDescendants(), req.GetIncludeAncestors()) {
+					m := idx.At(pos)
 					end, other := m.GetSource(), m.GetTarget()
 					step := algebra.Relationship(m.GetRelationship())
 					if reverse {
@@ -206,12 +215,15 @@ func (s *Server) ExportTraceabilityMatrix(ctx context.Context, req *crosswalkv1.
 		return nil, err
 	}
 	var sources, targets []string
+	hasSource, hasTarget := map[string]bool{}, map[string]bool{}
 	cell := map[string]string{}
 	for _, m := range mappings {
-		if !slices.Contains(sources, m.GetSource()) {
+		if !hasSource[m.GetSource()] {
+			hasSource[m.GetSource()] = true
 			sources = append(sources, m.GetSource())
 		}
-		if !slices.Contains(targets, m.GetTarget()) {
+		if !hasTarget[m.GetTarget()] {
+			hasTarget[m.GetTarget()] = true
 			targets = append(targets, m.GetTarget())
 		}
 		cell[m.GetSource()+"\x00"+m.GetTarget()] = rel(m)

@@ -33,16 +33,29 @@ var Schema = pstore.Schema{
 // Store is the crosswalk service's storage.
 type Store struct {
 	db *pstore.DB
+	// cache holds decoded mappings of recently read crosswalks (cache.go).
+	cache *mappingCache
 }
 
-// Open opens (or creates) the store at cfg.Path.
+// Open opens (or creates) the store at cfg.Path, with a mapping cache of
+// the default bounds.
 func Open(cfg pstore.Config) (*Store, error) {
 	db, err := pstore.Open(cfg, Schema)
 	if err != nil {
 		return nil, err
 	}
-	return &Store{db: db}, nil
+	return &Store{db: db, cache: newMappingCache(DefaultCacheCrosswalks, DefaultCacheBytes)}, nil
 }
+
+// SetCacheLimits replaces the mapping cache by an empty one that keeps at
+// most crosswalks crosswalks and bytes of estimated memory; zero
+// crosswalks turns it off. Call it before serving.
+func (s *Store) SetCacheLimits(crosswalks int, bytes int64) {
+	s.cache = newMappingCache(crosswalks, bytes)
+}
+
+// CacheStats reports the mapping cache's size and use.
+func (s *Store) CacheStats() CacheStats { return s.cache.stats() }
 
 // DB returns the underlying database, for backups and page tokens.
 func (s *Store) DB() *pstore.DB { return s.db }
