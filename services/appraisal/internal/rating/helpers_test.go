@@ -3,6 +3,9 @@ package rating
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -86,7 +89,7 @@ func input(practices []Practice, n int, vals map[string][]Characterization, deci
 
 func mustRate(t testing.TB, in Input) Result {
 	t.Helper()
-	r, err := Rate(in)
+	r, err := rateBoth(t, in)
 	if err != nil {
 		t.Fatalf("Rate: %v", err)
 	}
@@ -114,4 +117,51 @@ func invalidFields(t testing.TB, err error) []errs.FieldViolation {
 		t.Fatalf("error = %v; want an Invalid *errs.Error", err)
 	}
 	return e.Violations
+}
+
+// withCells returns in with its Instance map given as Input.Cells instead,
+// an instance's pairs together, in a fixed order.
+func withCells(in Input) Input {
+	insts := slices.Sorted(maps.Keys(in.Instance))
+	m := in.Instance
+	in.Instance = nil
+	in.Cells = func(yield func(instance, practice []byte, c Characterization) error) error {
+		for _, i := range insts {
+			for _, p := range slices.Sorted(maps.Keys(m[i])) {
+				if err := yield([]byte(i), []byte(p), m[i][p]); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	return in
+}
+
+// rateBoth rates in as it is and with its characterizations given as
+// Cells, and fails the test unless both ways give the same result or the
+// same violations. Every table test that rates through mustRate or rateBoth
+// therefore checks the two input forms agree.
+func rateBoth(t testing.TB, in Input) (Result, error) {
+	t.Helper()
+	r, err := Rate(in)
+	if in.Cells != nil {
+		return r, err
+	}
+	rc, errc := Rate(withCells(in))
+	if fmt.Sprint(err) != fmt.Sprint(errc) || !reflect.DeepEqual(violationsOf(err), violationsOf(errc)) {
+		t.Fatalf("Rate with Instance: %v\nRate with Cells: %v", err, errc)
+	}
+	if err == nil && !reflect.DeepEqual(r, rc) {
+		t.Fatalf("Rate with Cells differs from Rate with Instance:\n%+v\n%+v", rc, r)
+	}
+	return r, err
+}
+
+func violationsOf(err error) []errs.FieldViolation {
+	var e *errs.Error
+	if errors.As(err, &e) {
+		return e.Violations
+	}
+	return nil
 }

@@ -1,6 +1,7 @@
 package rating
 
 import (
+	"bytes"
 	"cmp"
 	"fmt"
 	"slices"
@@ -175,7 +176,9 @@ func newPlan(in Input) (*plan, error) {
 
 	p.indexAreas()
 	p.indexPrevious()
-	p.fillGrid(&v)
+	if err := p.fillGrid(&v); err != nil {
+		return nil, err
+	}
 	p.checkDecisions(&v)
 	if err := v.err(); err != nil {
 		return nil, err
@@ -258,7 +261,7 @@ func (p *plan) indexPrevious() {
 
 // fillGrid copies the instance characterizations into the grid, checking
 // rules INP-2 to INP-4.
-func (p *plan) fillGrid(v *violations) {
+func (p *plan) fillGrid(v *violations) error {
 	p.grid = make([]Characterization, p.np*p.ni)
 	if f := p.in.Scope.Applies; f != nil {
 		p.applies = make([]bool, p.np*p.ni)
@@ -269,6 +272,9 @@ func (p *plan) fillGrid(v *violations) {
 			}
 		}
 	}
+	if p.in.Cells != nil {
+		return p.fillGridFromCells(v)
+	}
 	for instID, row := range p.in.Instance {
 		i, ok := p.iidx[instID]
 		if !ok {
@@ -276,27 +282,70 @@ func (p *plan) fillGrid(v *violations) {
 			continue
 		}
 		for pid, c := range row {
-			path := func() string { return fmt.Sprintf("instance[%s][%s]", instID, pid) }
-			k, ok := p.pidx[pid]
-			switch {
-			case !ok:
-				v.add(path(), ReasonUnknownReference, "practice %q is not in scope", pid)
-				continue
-			case !c.valid():
-				v.add(path(), ReasonOutOfRange, "%d is not a characterization", int(c))
-				continue
-			case c == Unspecified:
-				continue
-			case p.carried[k]:
-				v.add(path(), ReasonNotApplicablePair, "practice %s is carried from the previous appraisal and is not rated again", pid)
-				continue
-			case c != NotApplicable && !p.appliesTo(k, i):
-				v.add(path(), ReasonNotApplicablePair, "practice %s does not apply to instance %s; only NA may be recorded", pid, instID)
-				continue
-			}
-			p.grid[k*p.ni+i] = c
+			p.setCell(v, instID, i, pid, c)
 		}
 	}
+	return nil
+}
+
+// fillGridFromCells is fillGrid for Input.Cells.
+func (p *plan) fillGridFromCells(v *violations) error {
+	var (
+		last    []byte // the previous cell's instance id
+		i       = -1   // its index; -1 when it is not in scope
+		unknown = map[string]bool{}
+	)
+	return p.in.Cells(func(inst, pid []byte, c Characterization) error {
+		if last == nil || !bytes.Equal(inst, last) {
+			last = append(last[:0:0], inst...)
+			var ok bool
+			if i, ok = p.iidx[string(inst)]; !ok {
+				i = -1
+				if !unknown[string(inst)] {
+					unknown[string(inst)] = true
+					v.add(fmt.Sprintf("instance[%s]", inst), ReasonUnknownReference, "instance %q is not in scope", inst)
+				}
+			}
+		}
+		if i < 0 {
+			return nil
+		}
+		// The common case without building strings: a known practice and
+		// a value setCell would accept. Anything else goes through setCell,
+		// which says what is wrong.
+		if k, ok := p.pidx[string(pid)]; ok && c.valid() && !p.carried[k] && (c == NotApplicable || p.appliesTo(k, i)) {
+			if c != Unspecified {
+				p.grid[k*p.ni+i] = c
+			}
+			return nil
+		}
+		p.setCell(v, p.instances[i].ID, i, string(pid), c)
+		return nil
+	})
+}
+
+// setCell checks one characterization of instance i and puts it in the
+// grid.
+func (p *plan) setCell(v *violations, instID string, i int, pid string, c Characterization) {
+	path := func() string { return fmt.Sprintf("instance[%s][%s]", instID, pid) }
+	k, ok := p.pidx[pid]
+	switch {
+	case !ok:
+		v.add(path(), ReasonUnknownReference, "practice %q is not in scope", pid)
+		return
+	case !c.valid():
+		v.add(path(), ReasonOutOfRange, "%d is not a characterization", int(c))
+		return
+	case c == Unspecified:
+		return
+	case p.carried[k]:
+		v.add(path(), ReasonNotApplicablePair, "practice %s is carried from the previous appraisal and is not rated again", pid)
+		return
+	case c != NotApplicable && !p.appliesTo(k, i):
+		v.add(path(), ReasonNotApplicablePair, "practice %s does not apply to instance %s; only NA may be recorded", pid, instID)
+		return
+	}
+	p.grid[k*p.ni+i] = c
 }
 
 func (p *plan) appliesTo(k, i int) bool { return p.applies == nil || p.applies[k*p.ni+i] }

@@ -154,6 +154,15 @@ type Input struct {
 	// Instance holds the instance characterizations: instance id → practice
 	// id → characterization. Absent and Unspecified mean not characterized.
 	Instance map[string]map[string]Characterization
+	// Cells, when set, is read instead of Instance: it calls yield once per
+	// characterization, each pair at most once (the same rules apply), and
+	// returns the first error yield or its own reading
+	// returns. The ids are byte slices so that a caller reading thousands
+	// of stored characterizations need not copy them into maps and strings
+	// first; Rate does not keep them after yield returns. Cells is best given
+	// an instance's pairs together (the engine looks the instance up again
+	// only when it changes).
+	Cells func(yield func(instance, practice []byte, c Characterization) error) error
 	// Decisions are the recorded team decisions by key.
 	Decisions map[string]Decision
 	// Previous is, for an Action Plan Reappraisal, the result it follows:

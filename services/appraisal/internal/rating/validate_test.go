@@ -68,7 +68,7 @@ func TestInvalidInput(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			in := base()
 			tt.edit(&in)
-			_, err := Rate(in)
+			_, err := rateBoth(t, in)
 			v := invalidFields(t, err)
 			for _, f := range v {
 				if f.Field == tt.field && f.Reason == tt.reason && f.Description != "" {
@@ -90,7 +90,7 @@ func TestViolationsAreSortedAndComplete(t *testing.T) {
 			},
 			Decisions: decide(map[string]string{"org:RSK-1.1": "maybe"}),
 		}
-		_, err := Rate(in)
+		_, err := rateBoth(t, in)
 		v := invalidFields(t, err)
 		var fields []string
 		for _, f := range v {
