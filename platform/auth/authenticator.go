@@ -98,8 +98,8 @@ func NewAuthenticator(cfg Config) (*Authenticator, error) {
 // either "authorization: Bearer <jwt>" (the scheme in any case) or
 // "x-api-key: <key>". Exactly one credential must be present.
 func (a *Authenticator) Authenticate(ctx context.Context) (Identity, error) {
-	md, _ := metadata.FromIncomingContext(ctx)
-	authz, keys := md.Get(authorizationKey), md.Get(apiKeyKey)
+	authz := metadata.ValueFromIncomingContext(ctx, authorizationKey)
+	keys := metadata.ValueFromIncomingContext(ctx, apiKeyKey)
 	switch n := len(authz) + len(keys); {
 	case n == 0:
 		return Identity{}, errs.New(errs.Unauthenticated, "MISSING_CREDENTIALS",

@@ -31,10 +31,10 @@ func WithRequestID(ctx context.Context, id string) context.Context {
 }
 
 func requestIDFrom(ctx context.Context) string {
-	if md, ok := metadata.FromIncomingContext(ctx); ok {
-		if ids := md.Get(RequestIDHeader); len(ids) > 0 && ValidRequestID(ids[0]) {
-			return ids[0]
-		}
+	// ValueFromIncomingContext reads one key; FromIncomingContext would copy
+	// the whole metadata (lower-casing every key) on every call.
+	if ids := metadata.ValueFromIncomingContext(ctx, RequestIDHeader); len(ids) > 0 && ValidRequestID(ids[0]) {
+		return ids[0]
 	}
 	return NewRequestID()
 }
