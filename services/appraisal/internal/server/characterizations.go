@@ -11,6 +11,7 @@ import (
 	modelv1 "github.com/aim-platform/aim/gen/aim/model/v1"
 	"github.com/aim-platform/aim/platform/auth"
 	"github.com/aim-platform/aim/platform/errs"
+	resname "github.com/aim-platform/aim/platform/resource"
 	pstore "github.com/aim-platform/aim/platform/store"
 	"github.com/aim-platform/aim/services/appraisal/internal/appraisal"
 	"github.com/aim-platform/aim/services/appraisal/internal/rating"
@@ -56,7 +57,7 @@ func (s *Server) GetCharacterization(ctx context.Context, req *appraisalv1.GetCh
 func (s *Server) ListCharacterizations(ctx context.Context, req *appraisalv1.ListCharacterizationsRequest) (*appraisalv1.ListCharacterizationsResponse, error) {
 	var prefix []byte
 	var check func(*store.Tx) error
-	if inst := lastSegment(req.GetParent()); inst != "-" {
+	if inst := resname.ID(req.GetParent()); inst != "-" {
 		prefix = []byte(inst + "/")
 		check = func(t *store.Tx) error {
 			if !t.Has(store.KindInstances, inst) {
@@ -331,7 +332,7 @@ func carriedViolation(t *store.Tx, appraisalName, practice, field string) (*errs
 	if _, err := t.Get(store.KindScope, practice, p); err != nil {
 		return nil, err
 	}
-	area := lastSegment(p.GetPracticeArea())
+	area := resname.ID(p.GetPracticeArea())
 	for _, al := range rating.ReassessmentScope(*prev) {
 		if al.Area == area && al.Level == int(p.GetLevel()) {
 			return nil, nil

@@ -10,6 +10,7 @@ import (
 	appraisalv1 "github.com/aim-platform/aim/gen/aim/appraisal/v1"
 	"github.com/aim-platform/aim/platform/auth"
 	"github.com/aim-platform/aim/platform/errs"
+	resname "github.com/aim-platform/aim/platform/resource"
 	"github.com/aim-platform/aim/platform/server"
 	pstore "github.com/aim-platform/aim/platform/store"
 	"github.com/aim-platform/aim/services/appraisal/internal/appraisal"
@@ -73,7 +74,7 @@ func (k kindOf[T]) create(ctx context.Context, s *Server, parent, id, requestID 
 			}
 			if found {
 				prev := proto.Clone(item).(T)
-				if ok, err := t.Get(k.kind, lastSegment(name), prev); err != nil || !ok {
+				if ok, err := t.Get(k.kind, resname.ID(name), prev); err != nil || !ok {
 					return errs.NotFoundError(k.typ, name)
 				}
 				out, replayed = prev, true
@@ -129,7 +130,7 @@ func (k kindOf[T]) get(ctx context.Context, s *Server, name string, item T) (T, 
 		if _, err := mustRead(t, who); err != nil {
 			return err
 		}
-		found, err := t.Get(k.kind, lastSegment(name), item)
+		found, err := t.Get(k.kind, resname.ID(name), item)
 		if err == nil && !found {
 			err = errs.NotFoundError(k.typ, name)
 		}
@@ -211,7 +212,7 @@ func (k kindOf[T]) update(ctx context.Context, s *Server, in T, mask []string, e
 		}
 		cur := proto.Clone(in).(T)
 		proto.Reset(cur)
-		found, err := t.Get(k.kind, lastSegment(name), cur)
+		found, err := t.Get(k.kind, resname.ID(name), cur)
 		if err != nil {
 			return err
 		}
@@ -234,7 +235,7 @@ func (k kindOf[T]) update(ctx context.Context, s *Server, in T, mask []string, e
 			}
 		}
 		k.stamp(cur, name, t, who)
-		if err := t.Put(k.kind, lastSegment(name), cur); err != nil {
+		if err := t.Put(k.kind, resname.ID(name), cur); err != nil {
 			return err
 		}
 		out = cur
@@ -254,7 +255,7 @@ func (k kindOf[T]) remove(ctx context.Context, s *Server, name, etag string, ite
 		if err != nil {
 			return err
 		}
-		found, err := t.Get(k.kind, lastSegment(name), item)
+		found, err := t.Get(k.kind, resname.ID(name), item)
 		if err != nil {
 			return err
 		}
@@ -272,7 +273,7 @@ func (k kindOf[T]) remove(ctx context.Context, s *Server, name, etag string, ite
 				return err
 			}
 		}
-		if err := t.Delete(k.kind, lastSegment(name)); err != nil {
+		if err := t.Delete(k.kind, resname.ID(name)); err != nil {
 			return err
 		}
 		return t.Emit(k.event+".deleted", name, item, nil)

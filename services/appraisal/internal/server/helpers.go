@@ -35,8 +35,3 @@ func memberID(subject string) string {
 	}
 	return id
 }
-
-// lastSegment returns what follows the last slash of a resource name.
-func lastSegment(name string) string {
-	return name[strings.LastIndexByte(name, '/')+1:]
-}

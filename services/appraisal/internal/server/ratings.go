@@ -14,6 +14,7 @@ import (
 	modelv1 "github.com/aim-platform/aim/gen/aim/model/v1"
 	"github.com/aim-platform/aim/platform/auth"
 	"github.com/aim-platform/aim/platform/errs"
+	resname "github.com/aim-platform/aim/platform/resource"
 	pstore "github.com/aim-platform/aim/platform/store"
 	"github.com/aim-platform/aim/services/appraisal/internal/appraisal"
 	"github.com/aim-platform/aim/services/appraisal/internal/rating"
@@ -35,7 +36,7 @@ func ratingInput(t *store.Tx, a *appraisalv1.Appraisal) (rating.Input, error) {
 		if err := pstore.UnmarshalProto(v, pa); err != nil {
 			return err
 		}
-		domains[string(k)] = lastSegment(pa.GetDomain())
+		domains[string(k)] = resname.ID(pa.GetDomain())
 		return nil
 	})
 	if err != nil {
@@ -46,8 +47,8 @@ func ratingInput(t *store.Tx, a *appraisalv1.Appraisal) (rating.Input, error) {
 		if err := pstore.UnmarshalProto(v, p); err != nil {
 			return err
 		}
-		area := lastSegment(p.GetPracticeArea())
-		rp := rating.Practice{ID: lastSegment(p.GetName()), Area: area, Level: int(p.GetLevel()), Domain: domains[area], HasAIContext: len(p.GetAiContext()) > 0}
+		area := resname.ID(p.GetPracticeArea())
+		rp := rating.Practice{ID: resname.ID(p.GetName()), Area: area, Level: int(p.GetLevel()), Domain: domains[area], HasAIContext: len(p.GetAiContext()) > 0}
 		seen := map[rating.Scenario]bool{}
 		for _, add := range p.GetAiContext() {
 			scenarios := add.GetUsageScenarios()

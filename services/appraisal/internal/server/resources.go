@@ -11,6 +11,7 @@ import (
 
 	"github.com/aim-platform/aim/platform/auth"
 	"github.com/aim-platform/aim/platform/errs"
+	resname "github.com/aim-platform/aim/platform/resource"
 	pstore "github.com/aim-platform/aim/platform/store"
 	"github.com/aim-platform/aim/services/appraisal/internal/store"
 )
@@ -200,7 +201,7 @@ func (s *Server) ListInstances(ctx context.Context, req *appraisalv1.ListInstanc
 // DeleteInstance removes an instance that nothing refers to yet.
 func (s *Server) DeleteInstance(ctx context.Context, req *appraisalv1.DeleteInstanceRequest) (*appraisalv1.DeleteInstanceResponse, error) {
 	err := instances.remove(ctx, s, req.GetName(), req.GetEtag(), &appraisalv1.Instance{}, func(t *store.Tx, i *appraisalv1.Instance) error {
-		id := lastSegment(i.GetName())
+		id := resname.ID(i.GetName())
 		used := false
 		_, _, err := t.Scan(store.KindChars, []byte(id+"/"), nil, 1, func(_, _ []byte) (bool, error) {
 			used = true
@@ -286,7 +287,7 @@ func (s *Server) ListEvidence(ctx context.Context, req *appraisalv1.ListEvidence
 // DeleteEvidence removes evidence.
 func (s *Server) DeleteEvidence(ctx context.Context, req *appraisalv1.DeleteEvidenceRequest) (*appraisalv1.DeleteEvidenceResponse, error) {
 	check := func(t *store.Tx, e *appraisalv1.Evidence) error {
-		id := lastSegment(e.GetName())
+		id := resname.ID(e.GetName())
 		return refusedIfReferenced(t, store.KindChars, "EVIDENCE_IN_USE", e.GetName(), func(v []byte) (bool, error) {
 			c := &appraisalv1.Characterization{}
 			if err := pstore.UnmarshalProto(v, c); err != nil {

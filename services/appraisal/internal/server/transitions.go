@@ -9,6 +9,7 @@ import (
 	modelv1 "github.com/aim-platform/aim/gen/aim/model/v1"
 	"github.com/aim-platform/aim/platform/auth"
 	"github.com/aim-platform/aim/platform/errs"
+	resname "github.com/aim-platform/aim/platform/resource"
 	"github.com/aim-platform/aim/services/appraisal/internal/appraisal"
 	"github.com/aim-platform/aim/services/appraisal/internal/store"
 )
@@ -113,7 +114,7 @@ func (s *Server) PlanAppraisal(ctx context.Context, req *appraisalv1.PlanApprais
 			return err
 		}
 		for _, p := range practices {
-			if err := t.Put(store.KindScope, lastSegment(p.GetName()), p); err != nil {
+			if err := t.Put(store.KindScope, resname.ID(p.GetName()), p); err != nil {
 				return err
 			}
 		}
@@ -147,7 +148,7 @@ func profileFilter(practices []*modelv1.Practice, profile []*modelv1.PracticeAre
 	}
 	var out []*modelv1.Practice
 	for _, p := range practices {
-		if lvl, ok := target[lastSegment(p.GetPracticeArea())]; ok && p.GetLevel() <= lvl {
+		if lvl, ok := target[resname.ID(p.GetPracticeArea())]; ok && p.GetLevel() <= lvl {
 			out = append(out, p)
 		}
 	}

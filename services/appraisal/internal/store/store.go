@@ -3,7 +3,6 @@ package store
 import (
 	"encoding/binary"
 	"strconv"
-	"strings"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -11,6 +10,7 @@ import (
 
 	appraisalv1 "github.com/aim-platform/aim/gen/aim/appraisal/v1"
 	"github.com/aim-platform/aim/platform/errs"
+	"github.com/aim-platform/aim/platform/resource"
 	pstore "github.com/aim-platform/aim/platform/store"
 	"github.com/aim-platform/aim/services/appraisal/internal/appraisal"
 	"github.com/aim-platform/aim/services/appraisal/internal/audit"
@@ -345,7 +345,7 @@ func (s *Store) Create(tenant, id, actor, requestID string, fingerprint []byte, 
 			return err
 		}
 		if creator != nil {
-			if err := t.Put(KindMembers, lastSegment(creator.GetName()), creator); err != nil {
+			if err := t.Put(KindMembers, resource.ID(creator.GetName()), creator); err != nil {
 				return err
 			}
 			if err := t.Emit("team_member.created", creator.GetName(), nil, creator); err != nil {
@@ -447,10 +447,6 @@ func (s *Store) UpdateSettings(tenant, etag string, fn func(*appraisalv1.Setting
 		return pstore.PutProto(b, []byte("settings"), st)
 	})
 	return out, err
-}
-
-func lastSegment(name string) string {
-	return name[strings.LastIndexByte(name, '/')+1:]
 }
 
 // LookupRequest finds an earlier create of this tenant with the same

@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"strings"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -11,6 +10,7 @@ import (
 	appraisalv1 "github.com/aim-platform/aim/gen/aim/appraisal/v1"
 	modelv1 "github.com/aim-platform/aim/gen/aim/model/v1"
 	"github.com/aim-platform/aim/platform/errs"
+	"github.com/aim-platform/aim/platform/resource"
 )
 
 // Catalog is what the crosswalk service needs of the model catalog: the
@@ -44,7 +44,7 @@ func (c grpcCatalog) Practices(ctx context.Context, version string, refs []strin
 	resp, err := c.client.BatchGetPractices(ctx, &modelv1.BatchGetPracticesRequest{Parent: version, Names: refs})
 	if err == nil {
 		for i, p := range resp.GetPractices() {
-			out[refs[i]] = lastSegment(p.GetName())
+			out[refs[i]] = resource.ID(p.GetName())
 		}
 		return out, nil
 	}
@@ -57,7 +57,7 @@ func (c grpcCatalog) Practices(ctx context.Context, version string, refs []strin
 		resp, err := c.client.BatchGetPractices(ctx, &modelv1.BatchGetPracticesRequest{Parent: version, Names: []string{ref}})
 		switch status.Code(err) {
 		case codes.OK:
-			out[ref] = lastSegment(resp.GetPractices()[0].GetName())
+			out[ref] = resource.ID(resp.GetPractices()[0].GetName())
 		case codes.NotFound, codes.InvalidArgument:
 		default:
 			return nil, remoteError(ctx, err, "model catalog")
@@ -106,8 +106,4 @@ func remoteError(ctx context.Context, err error, service string) error {
 		return st.Err()
 	}
 	return errs.Wrap(err, "call the %s", service)
-}
-
-func lastSegment(name string) string {
-	return name[strings.LastIndexByte(name, '/')+1:]
 }

@@ -5,6 +5,7 @@ import (
 
 	modelv1 "github.com/aim-platform/aim/gen/aim/model/v1"
 	"github.com/aim-platform/aim/platform/filter"
+	"github.com/aim-platform/aim/platform/resource"
 )
 
 // versionFilter is a parsed List filter with what it needs to evaluate
@@ -54,9 +55,9 @@ func schema(areas map[string]*modelv1.PracticeArea, practices bool) filter.Schem
 		for _, a := range pa.GetAliases() {
 			paAliases[a] = id
 		}
-		add(&domains, lastSegment(pa.GetDomain()))
-		add(&categories, lastSegment(pa.GetCategory()))
-		add(&cas, lastSegment(pa.GetCapabilityArea()))
+		add(&domains, resource.ID(pa.GetDomain()))
+		add(&categories, resource.ID(pa.GetCategory()))
+		add(&cas, resource.ID(pa.GetCapabilityArea()))
 	}
 	s := filter.Schema{
 		"domain":          enumOf(domains, nil),
@@ -80,10 +81,6 @@ func schema(areas map[string]*modelv1.PracticeArea, practices bool) filter.Schem
 		"AI_APPLICABILITY_BUILDING": "BUILDING", "AI_APPLICABILITY_ACQUIRING": "ACQUIRING",
 	})
 	return s
-}
-
-func lastSegment(name string) string {
-	return name[strings.LastIndexByte(name, '/')+1:]
 }
 
 // parseFilter parses a List or Search filter of a version's practices or,
@@ -111,9 +108,9 @@ func (vc *versionContent) practiceFilter(expr string) (*versionFilter, error) {
 // areaRecord is a practice area's filterable fields.
 func areaRecord(pa *modelv1.PracticeArea) filter.Values {
 	return filter.Values{
-		"domain":          []string{lastSegment(pa.GetDomain())},
-		"category":        []string{lastSegment(pa.GetCategory())},
-		"capability_area": []string{lastSegment(pa.GetCapabilityArea())},
+		"domain":          []string{resource.ID(pa.GetDomain())},
+		"category":        []string{resource.ID(pa.GetCategory())},
+		"capability_area": []string{resource.ID(pa.GetCapabilityArea())},
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 
 	modelv1 "github.com/aim-platform/aim/gen/aim/model/v1"
 	"github.com/aim-platform/aim/platform/errs"
+	"github.com/aim-platform/aim/platform/resource"
 	"github.com/aim-platform/aim/services/model/internal/catalog"
 	"github.com/aim-platform/aim/services/model/internal/store"
 )
@@ -32,7 +33,7 @@ func (s *Server) GetPractice(ctx context.Context, req *modelv1.GetPracticeReques
 	if err != nil {
 		return nil, err
 	}
-	if area != anyArea && vc.canonicalArea(area) != lastSegment(p.GetPracticeArea()) {
+	if area != anyArea && vc.canonicalArea(area) != resource.ID(p.GetPracticeArea()) {
 		return nil, errs.NotFoundError("Practice", req.GetName())
 	}
 	return &modelv1.GetPracticeResponse{Practice: p}, nil
@@ -47,7 +48,7 @@ func (s *Server) ListPractices(ctx context.Context, req *modelv1.ListPracticesRe
 		return nil, err
 	}
 	model, version := versionParts(req.GetParent())
-	area := strings.ToUpper(lastSegment(req.GetParent()))
+	area := strings.ToUpper(resource.ID(req.GetParent()))
 	vc, err := s.versions.content(who.Tenant, model, version)
 	if err != nil {
 		return nil, err
@@ -135,7 +136,7 @@ func (s *Server) BatchGetPractices(ctx context.Context, req *modelv1.BatchGetPra
 	}
 	// A full name's practice area must be the practice's own (or an alias).
 	for i, area := range areas {
-		if area != anyArea && vc.canonicalArea(area) != lastSegment(practices[i].GetPracticeArea()) {
+		if area != anyArea && vc.canonicalArea(area) != resource.ID(practices[i].GetPracticeArea()) {
 			return nil, errs.NotFoundError("Practice", req.GetNames()[i])
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	modelv1 "github.com/aim-platform/aim/gen/aim/model/v1"
 	"github.com/aim-platform/aim/platform/errs"
 	"github.com/aim-platform/aim/platform/filter"
+	"github.com/aim-platform/aim/platform/resource"
 	"github.com/aim-platform/aim/services/model/internal/catalog"
 	"github.com/aim-platform/aim/services/model/internal/store"
 )
@@ -48,7 +49,7 @@ func newVersionContent(sc *store.VersionContent) *versionContent {
 		byName:      make(map[string]int, len(sc.Practices)),
 	}
 	for _, pa := range sc.PracticeAreas {
-		vc.areas[lastSegment(pa.GetName())] = pa
+		vc.areas[resource.ID(pa.GetName())] = pa
 	}
 	const paAlias = store.KindPracticeArea + ":"
 	for k, v := range sc.Aliases {
@@ -58,7 +59,7 @@ func newVersionContent(sc *store.VersionContent) *versionContent {
 	}
 	for i, p := range sc.Practices {
 		vc.records[i] = newPracticeRecord(p, vc.areas)
-		name := lastSegment(p.GetName())
+		name := resource.ID(p.GetName())
 		vc.byName[name] = i
 		if id, err := catalog.ParsePracticeKey(sc.PracticeKeys[i]); err == nil {
 			vc.byID[id] = i
@@ -131,16 +132,16 @@ type practiceRecord struct {
 var _ filter.Record = (*practiceRecord)(nil)
 
 func newPracticeRecord(p *modelv1.Practice, areas map[string]*modelv1.PracticeArea) practiceRecord {
-	area := lastSegment(p.GetPracticeArea())
+	area := resource.ID(p.GetPracticeArea())
 	r := practiceRecord{
 		area:         []string{area},
 		level:        []int64{int64(p.GetLevel())},
 		hasAIContext: []bool{len(p.GetAiContext()) > 0},
 	}
 	if pa := areas[area]; pa != nil {
-		r.domain = []string{lastSegment(pa.GetDomain())}
-		r.category = []string{lastSegment(pa.GetCategory())}
-		r.capabilityArea = []string{lastSegment(pa.GetCapabilityArea())}
+		r.domain = []string{resource.ID(pa.GetDomain())}
+		r.category = []string{resource.ID(pa.GetCategory())}
+		r.capabilityArea = []string{resource.ID(pa.GetCapabilityArea())}
 	}
 	for _, a := range p.GetAiContext() {
 		for _, sc := range a.GetUsageScenarios() {

@@ -6,6 +6,7 @@ import (
 
 	modelv1 "github.com/aim-platform/aim/gen/aim/model/v1"
 	"github.com/aim-platform/aim/platform/errs"
+	"github.com/aim-platform/aim/platform/resource"
 	"github.com/aim-platform/aim/platform/server"
 	pstore "github.com/aim-platform/aim/platform/store"
 	"github.com/aim-platform/aim/services/model/internal/catalog"
@@ -44,7 +45,7 @@ func (s *Server) ListViews(ctx context.Context, req *modelv1.ListViewsRequest) (
 	}
 	resp := &modelv1.ListViewsResponse{Views: views}
 	if more && len(views) > 0 {
-		resp.NextPageToken = s.store.DB().EncodePageToken([]byte(lastSegment(views[len(views)-1].GetName())), query)
+		resp.NextPageToken = s.store.DB().EncodePageToken([]byte(resource.ID(views[len(views)-1].GetName())), query)
 	}
 	return resp, nil
 }

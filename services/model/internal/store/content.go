@@ -2,7 +2,6 @@ package store
 
 import (
 	"fmt"
-	"strings"
 
 	modelv1 "github.com/aim-platform/aim/gen/aim/model/v1"
 	"github.com/aim-platform/aim/services/model/internal/catalog"
@@ -125,9 +124,4 @@ func BuildContent(versionName string, b *modelv1.ModelBundle) (*Content, error) 
 // PracticeName returns the resource name of a practice of a version.
 func PracticeName(versionName string, id catalog.PracticeID) string {
 	return versionName + "/practiceAreas/" + id.Area + "/practices/" + id.String()
-}
-
-// lastSegment returns what follows the last slash of a resource name.
-func lastSegment(name string) string {
-	return name[strings.LastIndexByte(name, '/')+1:]
 }

@@ -9,6 +9,7 @@ import (
 
 	modelv1 "github.com/aim-platform/aim/gen/aim/model/v1"
 	"github.com/aim-platform/aim/platform/errs"
+	"github.com/aim-platform/aim/platform/resource"
 	pstore "github.com/aim-platform/aim/platform/store"
 	"github.com/aim-platform/aim/services/model/internal/catalog"
 )
@@ -228,7 +229,7 @@ func (s *Store) ListViews(tenant, model, version string, after string, limit int
 		}
 		slices.SortFunc(all, func(a, b *modelv1.View) int { return strings.Compare(a.GetName(), b.GetName()) })
 		for _, v := range all {
-			if after != "" && lastSegment(v.GetName()) <= after {
+			if after != "" && resource.ID(v.GetName()) <= after {
 				continue
 			}
 			if len(views) == limit {

@@ -9,6 +9,7 @@ import (
 
 	modelv1 "github.com/aim-platform/aim/gen/aim/model/v1"
 	"github.com/aim-platform/aim/platform/errs"
+	"github.com/aim-platform/aim/platform/resource"
 	pstore "github.com/aim-platform/aim/platform/store"
 	"github.com/aim-platform/aim/services/model/internal/catalog"
 	"github.com/aim-platform/aim/services/model/internal/catalog/defaults"
@@ -185,9 +186,9 @@ func writeContent(tx *bbolt.Tx, ref VersionRef, canonical *modelv1.ModelBundle, 
 	if err := vb.SetSequence(gen); err != nil {
 		return errs.Wrap(err, "content generation of %s", ref.Name())
 	}
-	byID := func(name string) ([]byte, error) { return []byte(lastSegment(name)), nil }
+	byID := func(name string) ([]byte, error) { return []byte(resource.ID(name)), nil }
 	practiceKey := func(name string) ([]byte, error) {
-		id, err := catalog.ParsePracticeID(lastSegment(name))
+		id, err := catalog.ParsePracticeID(resource.ID(name))
 		if err != nil {
 			return nil, errs.Wrap(err, "practice key")
 		}
