@@ -2,6 +2,7 @@ package store
 
 import (
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/aim-platform/aim/platform/errs"
@@ -44,6 +45,17 @@ func DefaultConfig(path string) Config {
 		Mode:         DefaultMode,
 		MaxBatchSize: DefaultMaxBatchSize,
 	}
+}
+
+// ConfigIn is DefaultConfig for the data file named file in directory dir,
+// with lockTimeout instead of the default when it is positive: what each
+// service opens under --data-dir.
+func ConfigIn(dir, file string, lockTimeout time.Duration) Config {
+	c := DefaultConfig(filepath.Join(dir, file))
+	if lockTimeout > 0 {
+		c.LockTimeout = lockTimeout
+	}
+	return c
 }
 
 // validate reports the first problem with c.

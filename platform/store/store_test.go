@@ -21,6 +21,24 @@ func TestDefaultConfig(t *testing.T) {
 	}
 }
 
+func TestConfigIn(t *testing.T) {
+	tests := []struct {
+		lock, want time.Duration
+	}{
+		{0, store.DefaultLockTimeout},
+		{-time.Second, store.DefaultLockTimeout},
+		{5 * time.Second, 5 * time.Second},
+	}
+	for _, tt := range tests {
+		cfg := store.ConfigIn("/data", "model.db", tt.lock)
+		want := store.DefaultConfig("/data/model.db")
+		want.LockTimeout = tt.want
+		if cfg != want {
+			t.Errorf("ConfigIn(/data, model.db, %v) = %+v, want %+v", tt.lock, cfg, want)
+		}
+	}
+}
+
 func TestOpenRejectsBadConfig(t *testing.T) {
 	path := tempPath(t)
 	tests := []struct {

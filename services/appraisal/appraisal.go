@@ -6,7 +6,6 @@ package appraisal
 import (
 	"errors"
 	"fmt"
-	"path/filepath"
 	"time"
 
 	"google.golang.org/grpc"
@@ -49,11 +48,7 @@ func Open(cfg Config, tel *telemetry.Providers) (*Service, error) {
 	if cfg.ModelAddr == "" {
 		return nil, fmt.Errorf("appraisal: the model catalog's address is required")
 	}
-	scfg := pstore.DefaultConfig(filepath.Join(cfg.DataDir, StoreFile))
-	if cfg.LockTimeout > 0 {
-		scfg.LockTimeout = cfg.LockTimeout
-	}
-	st, err := store.Open(scfg)
+	st, err := store.Open(pstore.ConfigIn(cfg.DataDir, StoreFile, cfg.LockTimeout))
 	if err != nil {
 		return nil, fmt.Errorf("appraisal store: %w", err)
 	}

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"path/filepath"
 	"time"
 
 	"google.golang.org/grpc"
@@ -55,11 +54,7 @@ func Open(cfg Config, logger *slog.Logger, tel *telemetry.Providers) (*Service, 
 	if cfg.ModelAddr == "" || cfg.AppraisalAddr == "" {
 		return nil, errors.New("crosswalk: the model and appraisal services' addresses are required")
 	}
-	scfg := pstore.DefaultConfig(filepath.Join(cfg.DataDir, StoreFile))
-	if cfg.LockTimeout > 0 {
-		scfg.LockTimeout = cfg.LockTimeout
-	}
-	st, err := store.Open(scfg)
+	st, err := store.Open(pstore.ConfigIn(cfg.DataDir, StoreFile, cfg.LockTimeout))
 	if err != nil {
 		return nil, fmt.Errorf("crosswalk store: %w", err)
 	}

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"path/filepath"
 	"time"
 
 	modelv1 "github.com/aim-platform/aim/gen/aim/model/v1"
@@ -39,11 +38,7 @@ type Service struct {
 
 // Open opens the store and installs the default content it lacks.
 func Open(cfg Config, logger *slog.Logger) (*Service, error) {
-	scfg := pstore.DefaultConfig(filepath.Join(cfg.DataDir, StoreFile))
-	if cfg.LockTimeout > 0 {
-		scfg.LockTimeout = cfg.LockTimeout
-	}
-	st, err := store.Open(scfg)
+	st, err := store.Open(pstore.ConfigIn(cfg.DataDir, StoreFile, cfg.LockTimeout))
 	if err != nil {
 		return nil, fmt.Errorf("model store: %w", err)
 	}
