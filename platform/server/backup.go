@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
-	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/aim-platform/aim/platform/auth"
 	"github.com/aim-platform/aim/platform/errs"
@@ -54,8 +53,5 @@ func BackupHandler(a *auth.Authenticator, logger *slog.Logger, stores map[string
 // writeHTTPError writes err as google.rpc.Status JSON with its HTTP status.
 func writeHTTPError(w http.ResponseWriter, err error) {
 	st, _ := errs.ToStatus(err)
-	b, _ := protojson.Marshal(st.Proto())
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(runtime.HTTPStatusFromCode(st.Code()))
-	_, _ = w.Write(b)
+	errs.WriteHTTP(w, runtime.HTTPStatusFromCode(st.Code()), st)
 }

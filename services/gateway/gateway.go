@@ -18,6 +18,7 @@ import (
 	modelv1 "github.com/aim-platform/aim/gen/aim/model/v1"
 	"github.com/aim-platform/aim/gen/openapi"
 	"github.com/aim-platform/aim/platform/client"
+	"github.com/aim-platform/aim/platform/errs"
 	"github.com/aim-platform/aim/platform/telemetry"
 )
 
@@ -145,7 +146,7 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Gateway, error) {
 		_, _ = w.Write(doc)
 	})
 	root.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeStatus(w, http.StatusNotFound, notFound(r))
+		errs.WriteHTTP(w, http.StatusNotFound, notFound(r))
 	})
 
 	t := deps.Telemetry
@@ -172,12 +173,12 @@ func (g *Gateway) Handler() http.Handler { return g.handler }
 
 // Close closes the connections to the services.
 func (g *Gateway) Close() error {
-	var errs []error
+	var failures []error
 	for _, c := range g.conns {
-		errs = append(errs, c.Close())
+		failures = append(failures, c.Close())
 	}
 	g.conns = nil
-	return errors.Join(errs...)
+	return errors.Join(failures...)
 }
 
 // readiness is the body of /readyz.

@@ -16,22 +16,10 @@ import (
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
-	"google.golang.org/protobuf/encoding/protojson"
 
+	"github.com/aim-platform/aim/platform/errs"
 	"github.com/aim-platform/aim/platform/server"
 )
-
-// writeStatus writes st as google.rpc.Status JSON with the given HTTP status.
-func writeStatus(w http.ResponseWriter, httpStatus int, st *status.Status) {
-	b, err := protojson.Marshal(st.Proto())
-	if err != nil {
-		b = []byte(`{"code":13,"message":"internal error"}`)
-		httpStatus = http.StatusInternalServerError
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(httpStatus)
-	_, _ = w.Write(b)
-}
 
 // writeJSON writes v as JSON.
 func writeJSON(w http.ResponseWriter, httpStatus int, v any) {
@@ -130,7 +118,7 @@ func withTimeout(next http.Handler, d time.Duration) http.Handler {
 func limitBody(next http.Handler, max int64) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength > max {
-			writeStatus(w, http.StatusRequestEntityTooLarge, tooLarge(max))
+			errs.WriteHTTP(w, http.StatusRequestEntityTooLarge, tooLarge(max))
 			return
 		}
 		hit := new(bool)
@@ -181,7 +169,7 @@ func requireUTF8(next http.Handler) http.Handler {
 			}
 		}
 		if !ok {
-			writeStatus(w, http.StatusBadRequest, status.New(codes.InvalidArgument, "the request path or query is not valid UTF-8"))
+			errs.WriteHTTP(w, http.StatusBadRequest, status.New(codes.InvalidArgument, "the request path or query is not valid UTF-8"))
 			return
 		}
 		next.ServeHTTP(w, r)
@@ -194,7 +182,7 @@ func requireJSON(next http.Handler) http.Handler {
 		if r.ContentLength != 0 && r.Body != nil && r.Body != http.NoBody && strings.HasPrefix(r.URL.Path, "/v1/") {
 			mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 			if err != nil || mt != "application/json" {
-				writeStatus(w, http.StatusUnsupportedMediaType, status.New(codes.InvalidArgument,
+				errs.WriteHTTP(w, http.StatusUnsupportedMediaType, status.New(codes.InvalidArgument,
 					"the request body must be JSON (Content-Type: application/json)"))
 				return
 			}

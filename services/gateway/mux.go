@@ -122,7 +122,7 @@ func newServeMux(logger *slog.Logger) *runtime.ServeMux {
 func errorHandler(logger *slog.Logger) runtime.ErrorHandlerFunc {
 	return func(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
 		if st, ok := bodyTooLarge(r); ok {
-			writeStatus(w, http.StatusRequestEntityTooLarge, st)
+			errs.WriteHTTP(w, http.StatusRequestEntityTooLarge, st)
 			return
 		}
 		st := status.Convert(err)
@@ -176,11 +176,11 @@ func maskedBackendError(code codes.Code) error {
 func routingErrorHandler(_ context.Context, _ *runtime.ServeMux, _ runtime.Marshaler, w http.ResponseWriter, r *http.Request, httpStatus int) {
 	switch httpStatus {
 	case http.StatusMethodNotAllowed:
-		writeStatus(w, httpStatus, status.New(codes.Unimplemented, r.Method+" is not allowed on "+r.URL.Path))
+		errs.WriteHTTP(w, httpStatus, status.New(codes.Unimplemented, r.Method+" is not allowed on "+r.URL.Path))
 	case http.StatusBadRequest:
-		writeStatus(w, httpStatus, status.New(codes.InvalidArgument, "malformed request path"))
+		errs.WriteHTTP(w, httpStatus, status.New(codes.InvalidArgument, "malformed request path"))
 	default:
-		writeStatus(w, http.StatusNotFound, notFound(r))
+		errs.WriteHTTP(w, http.StatusNotFound, notFound(r))
 	}
 }
 
