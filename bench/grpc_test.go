@@ -6,6 +6,8 @@ import (
 	"sync"
 	"testing"
 
+	"google.golang.org/protobuf/types/known/emptypb"
+
 	appraisalv1 "github.com/aim-platform/aim/gen/aim/appraisal/v1"
 	crosswalkv1 "github.com/aim-platform/aim/gen/aim/crosswalk/v1"
 	modelv1 "github.com/aim-platform/aim/gen/aim/model/v1"
@@ -35,6 +37,15 @@ func BenchmarkGRPC(b *testing.B) {
 	fl := ref{"floor", floorOp}
 	b.Run("Floor", func(b *testing.B) {
 		forConcurrencies(b, func(b *testing.B, c int) { measure(b, c, floorOp) })
+	})
+	// StackFloor is the floor's empty method served by the production stack
+	// (auth, validation, access log, telemetry, recovery): what any read
+	// pays before its handler runs. No target; it shows how far the stack
+	// alone sits from the bare floor.
+	b.Run("StackFloor", func(b *testing.B) {
+		forConcurrencies(b, func(b *testing.B, c int) {
+			measure(b, c, func(int) error { return s.conn.Invoke(reader, floorMethod, &emptypb.Empty{}, &emptypb.Empty{}) }, fl)
+		})
 	})
 	b.Run("GetPractice", func(b *testing.B) {
 		req := &modelv1.GetPracticeRequest{Name: practice}

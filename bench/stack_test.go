@@ -115,6 +115,9 @@ func startStackIn(tb testing.TB, dir string, withGateway bool) *stack {
 	m.Register(srv)
 	a.Register(srv)
 	c.Register(srv)
+	// The floor's empty method also runs on the production stack, so the
+	// suite can show what the stack alone costs (BenchmarkGRPC/StackFloor).
+	srv.Register(&floorService, struct{}{})
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ctx, lis) }()

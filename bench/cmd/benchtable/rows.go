@@ -152,6 +152,17 @@ func (e *evaluator) grpc() {
 		}
 		e.add(rw, r)
 	}
+	for _, c := range concs {
+		name := "BenchmarkGRPC/StackFloor/" + c
+		r := e.get(name)
+		rw := row{section: sec, name: name, label: "stack floor: the same empty method through the production stack (auth, validation, access log, telemetry), " + c}
+		if r != nil {
+			q := ratioOf(r["ops/s"], r["floor-ops/s"])
+			rw.measured = throughput(r)
+			rw.ratio = fmt.Sprintf("%s floor (%s ops/s beside it)", x(q), ops(r["floor-ops/s"]))
+		}
+		e.add(rw, r)
+	}
 	for _, call := range readCalls {
 		for _, c := range concs {
 			name := "BenchmarkGRPC/" + call + "/" + c
