@@ -52,10 +52,11 @@ type cacheEntry struct {
 
 // mappingCache keeps the decoded and indexed mappings of the crosswalks
 // read last, least recently used out first, within a count and a memory
-// bound. It is a map and a list under one mutex rather than a library: the
-// module depends on no cache package, and what it needs beyond plain LRU
-// (entries checked against a revision read in the caller's transaction, a
-// size per entry) is a few lines here.
+// bound. It is a map and a list under one mutex rather than the LRU library
+// platform/auth uses for tokens: what it needs beyond a plain LRU (entries
+// checked against a revision read in the caller's transaction, a size per
+// entry with a bound on the sum, shared loads) is most of the code either
+// way.
 //
 // Readers that miss on the same crosswalk at the same revision at once
 // share one read of the store (a flight): without that, the first calls
