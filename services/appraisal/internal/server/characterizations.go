@@ -240,7 +240,7 @@ func (s *Server) RecordTeamDecision(ctx context.Context, req *appraisalv1.Record
 		if err := appraisal.Accepts(appraisal.State(a.GetState()), "record team decisions"); err != nil {
 			return err
 		}
-		res, err := compute(t, a)
+		res, err := s.compute(t, a)
 		if err != nil {
 			return err
 		}

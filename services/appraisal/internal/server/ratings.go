@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"sort"
 	"time"
 
 	"google.golang.org/protobuf/encoding/protowire"
@@ -14,7 +13,6 @@ import (
 	modelv1 "github.com/aim-platform/aim/gen/aim/model/v1"
 	"github.com/aim-platform/aim/platform/auth"
 	"github.com/aim-platform/aim/platform/errs"
-	resname "github.com/aim-platform/aim/platform/resource"
 	pstore "github.com/aim-platform/aim/platform/store"
 	"github.com/aim-platform/aim/services/appraisal/internal/appraisal"
 	"github.com/aim-platform/aim/services/appraisal/internal/rating"
@@ -28,47 +26,13 @@ const (
 )
 
 // ratingInput gathers what the rating engine reads from the appraisal.
-func ratingInput(t *store.Tx, a *appraisalv1.Appraisal) (rating.Input, error) {
+func (s *Server) ratingInput(t *store.Tx, a *appraisalv1.Appraisal) (rating.Input, error) {
 	in := rating.Input{Decisions: map[string]rating.Decision{}}
-	domains := map[string]string{}
-	err := t.ForEach(store.KindScopeAreas, func(k, v []byte) error {
-		pa := &modelv1.PracticeArea{}
-		if err := pstore.UnmarshalProto(v, pa); err != nil {
-			return err
-		}
-		domains[string(k)] = resname.ID(pa.GetDomain())
-		return nil
-	})
+	sc, err := s.scopes.get(t, a)
 	if err != nil {
 		return in, err
 	}
-	err = t.ForEach(store.KindScope, func(_, v []byte) error {
-		p := &modelv1.Practice{}
-		if err := pstore.UnmarshalProto(v, p); err != nil {
-			return err
-		}
-		area := resname.ID(p.GetPracticeArea())
-		rp := rating.Practice{ID: resname.ID(p.GetName()), Area: area, Level: int(p.GetLevel()), Domain: domains[area], HasAIContext: len(p.GetAiContext()) > 0}
-		seen := map[rating.Scenario]bool{}
-		for _, add := range p.GetAiContext() {
-			scenarios := add.GetUsageScenarios()
-			if len(scenarios) == 0 {
-				scenarios = []modelv1.AiUsageScenario{1, 2, 3}
-			}
-			for _, sc := range scenarios {
-				if !seen[rating.Scenario(sc)] {
-					seen[rating.Scenario(sc)] = true
-					rp.Scenarios = append(rp.Scenarios, rating.Scenario(sc))
-				}
-			}
-		}
-		sort.Slice(rp.Scenarios, func(i, j int) bool { return rp.Scenarios[i] < rp.Scenarios[j] })
-		in.Scope.Practices = append(in.Scope.Practices, rp)
-		return nil
-	})
-	if err != nil {
-		return in, err
-	}
+	in.Scope.Practices, in.Scope.ViewAreas, in.Scope.MaturityLevels = sc.practices, sc.viewAreas, sc.maturityLevels
 	err = t.ForEach(store.KindInstances, func(k, v []byte) error {
 		i := &appraisalv1.Instance{}
 		if err := pstore.UnmarshalProto(v, i); err != nil {
@@ -105,18 +69,6 @@ func ratingInput(t *store.Tx, a *appraisalv1.Appraisal) (rating.Input, error) {
 	})
 	if err != nil {
 		return in, err
-	}
-	view := &modelv1.View{}
-	if _, err := t.Get(store.KindScopeView, "view", view); err != nil {
-		return in, err
-	}
-	in.Scope.ViewAreas = view.GetPracticeAreas()
-	in.Scope.MaturityLevels = map[int][]rating.AreaLevel{}
-	for _, ml := range view.GetMaturityLevels() {
-		for _, r := range ml.GetRequirements() {
-			in.Scope.MaturityLevels[int(ml.GetMaturityLevel())] = append(in.Scope.MaturityLevels[int(ml.GetMaturityLevel())],
-				rating.AreaLevel{Area: r.GetPracticeArea(), Level: int(r.GetLevel())})
-		}
 	}
 	in.Scope.TargetMaturityLevel = int(a.GetTargetMaturityLevel())
 	if a.GetType() == appraisalv1.AppraisalType_APPRAISAL_TYPE_ACTION_PLAN_REASSESSMENT && a.GetPreviousAppraisal() != "" {
@@ -188,8 +140,8 @@ func previousResult(t *store.Tx, a *appraisalv1.Appraisal) (*rating.Result, erro
 }
 
 // compute runs the rating engine on the appraisal's current state.
-func compute(t *store.Tx, a *appraisalv1.Appraisal) (rating.Result, error) {
-	in, err := ratingInput(t, a)
+func (s *Server) compute(t *store.Tx, a *appraisalv1.Appraisal) (rating.Result, error) {
+	in, err := s.ratingInput(t, a)
 	if err != nil {
 		return rating.Result{}, err
 	}
@@ -199,7 +151,7 @@ func compute(t *store.Tx, a *appraisalv1.Appraisal) (rating.Result, error) {
 // rate computes the final ratings and stores them; it refuses an
 // incomplete appraisal.
 func (s *Server) rate(t *store.Tx, a *appraisalv1.Appraisal) error {
-	res, err := compute(t, a)
+	res, err := s.compute(t, a)
 	if err != nil {
 		return err
 	}
@@ -306,7 +258,7 @@ func (s *Server) GetRatings(ctx context.Context, req *appraisalv1.GetRatingsRequ
 		if err != nil {
 			return err
 		}
-		out, err = currentRatings(t, a)
+		out, err = s.currentRatings(t, a)
 		return err
 	})
 	if err != nil {
@@ -316,7 +268,7 @@ func (s *Server) GetRatings(ctx context.Context, req *appraisalv1.GetRatingsRequ
 }
 
 // currentRatings returns the final ratings when stored, else computes them.
-func currentRatings(t *store.Tx, a *appraisalv1.Appraisal) (*appraisalv1.Ratings, error) {
+func (s *Server) currentRatings(t *store.Tx, a *appraisalv1.Appraisal) (*appraisalv1.Ratings, error) {
 	final := &appraisalv1.Ratings{}
 	if found, err := t.Get(store.KindRatings, finalRatingsKey, final); err != nil || found {
 		return final, err
@@ -324,7 +276,7 @@ func currentRatings(t *store.Tx, a *appraisalv1.Appraisal) (*appraisalv1.Ratings
 	if appraisal.State(a.GetState()) < appraisal.StatePlanned || a.GetState() == appraisalv1.Appraisal_STATE_CANCELLED && t.Count(store.KindScope) == 0 {
 		return nil, errs.New(errs.FailedPrecondition, "NOT_SCOPED", "%s has no scope yet; plan it first", a.GetName())
 	}
-	res, err := compute(t, a)
+	res, err := s.compute(t, a)
 	if err != nil {
 		return nil, err
 	}

@@ -33,6 +33,7 @@ type Server struct {
 	store   *store.Store
 	catalog Catalog
 	hub     *hub
+	scopes  *scopeCache
 	now     func() time.Time
 }
 
@@ -40,7 +41,7 @@ var _ appraisalv1.AppraisalServiceServer = (*Server)(nil)
 
 // New returns a server over st that reads the model catalog through cat.
 func New(st *store.Store, cat Catalog) *Server {
-	return &Server{store: st, catalog: cat, hub: newHub(), now: time.Now}
+	return &Server{store: st, catalog: cat, hub: newHub(), scopes: newScopeCache(), now: time.Now}
 }
 
 // Close ends every watch stream.

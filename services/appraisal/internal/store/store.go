@@ -101,6 +101,9 @@ type Tx struct {
 // Name returns the appraisal's resource name.
 func (t *Tx) Name() string { return appraisal.Name(t.id) }
 
+// Tenant returns the tenant the appraisal belongs to.
+func (t *Tx) Tenant() string { return t.tenant }
+
 // Now returns the transaction's clock reading; every change of one
 // transaction carries the same time.
 func (t *Tx) Now() time.Time { return t.now }
