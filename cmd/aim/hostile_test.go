@@ -199,7 +199,7 @@ func TestHostileREST(t *testing.T) {
 		"appraisal": "acme-a", "teamMember": "amy", "instance": "checkout", "evidence": "ev-1", "finding": "f-1",
 		"characterization": fx.practice, "crosswalk": fxCrosswalk, "mapping": mappingID,
 		"framework": "iso-iec-42001-2023", "clause": "4.1", "model": "acme-ai", "version": "1.0",
-		"capabilityArea": "EQ", "categorie": "doing", "domain": "core", "practiceArea": "VV", "practice": "VV-1.1", "view": fxViewID,
+		"capabilityArea": "EQ", "category": "doing", "domain": "core", "practiceArea": "VV", "practice": "VV-1.1", "view": fxViewID,
 	}
 	bases := plausibleBodies(fx)
 
