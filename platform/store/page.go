@@ -12,6 +12,35 @@ import (
 	"github.com/aim-platform/aim/platform/errs"
 )
 
+// Page sizes of every List method: what a request without page_size gets
+// and the most one page holds.
+const (
+	DefaultPageSize = 50
+	MaxPageSize     = 1000
+)
+
+// StartPage reads a List request's page_size (PageSize with DefaultPageSize
+// and MaxPageSize) and page_token, the token bound to query (the tenant and
+// every other request field that shapes the list): how many items to return
+// and the key to resume after, nil on the first page.
+func (db *DB) StartPage(pageSize int32, token, query string) (int, []byte, error) {
+	n, err := PageSize(pageSize, DefaultPageSize, MaxPageSize)
+	if err != nil {
+		return 0, nil, err
+	}
+	after, err := db.DecodePageToken(token, query)
+	return n, after, err
+}
+
+// NextPageToken returns the token of the page after last for query, or ""
+// when there are no more items.
+func (db *DB) NextPageToken(more bool, last []byte, query string) string {
+	if !more {
+		return ""
+	}
+	return db.EncodePageToken(last, query)
+}
+
 // PageSize turns a request's page_size into the number of items to return:
 // 0 means def, values above max (and a def above max) are lowered to max, and
 // a negative value is an errs.Invalid error on field "page_size".

@@ -81,6 +81,44 @@ func TestPageTokenRoundTrip(t *testing.T) {
 	}
 }
 
+// TestStartPage checks the two halves of a List method's paging: the first
+// page, the next page's token and its resumption, the last page's empty
+// token, and the refusals (negative size, a token of another query).
+func TestStartPage(t *testing.T) {
+	db := storetest.Open(t, testSchema)
+	tests := []struct {
+		size  int32
+		token string
+		query string
+		n     int
+		after []byte
+		field string // the refused field; "" when accepted
+	}{
+		{size: 0, query: "q", n: store.DefaultPageSize},
+		{size: 7, query: "q", n: 7},
+		{size: store.MaxPageSize + 1, query: "q", n: store.MaxPageSize},
+		{size: 7, token: db.NextPageToken(true, []byte("k9"), "q"), query: "q", n: 7, after: []byte("k9")},
+		{size: -1, query: "q", field: "page_size"},
+		{size: 7, token: db.NextPageToken(true, []byte("k9"), "q"), query: "other", field: "page_token"},
+	}
+	for _, tt := range tests {
+		n, after, err := db.StartPage(tt.size, tt.token, tt.query)
+		if tt.field != "" {
+			var e *errs.Error
+			if !errors.As(err, &e) || len(e.Violations) != 1 || e.Violations[0].Field != tt.field {
+				t.Errorf("StartPage(%d, %q, %q) = %v, want a violation of %s", tt.size, tt.token, tt.query, err, tt.field)
+			}
+			continue
+		}
+		if err != nil || n != tt.n || !bytes.Equal(after, tt.after) {
+			t.Errorf("StartPage(%d, %q, %q) = %d, %q, %v; want %d, %q", tt.size, tt.token, tt.query, n, after, err, tt.n, tt.after)
+		}
+	}
+	if tok := db.NextPageToken(false, []byte("k9"), "q"); tok != "" {
+		t.Errorf("NextPageToken of the last page = %q, want empty", tok)
+	}
+}
+
 func TestPageTokenRejects(t *testing.T) {
 	db := storetest.Open(t, testSchema)
 	other := storetest.Open(t, testSchema)

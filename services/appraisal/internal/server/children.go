@@ -155,12 +155,8 @@ func listPage[T proto.Message](ctx context.Context, s *Server, method, parent st
 	if err != nil {
 		return nil, "", err
 	}
-	size, err := pstore.PageSize(pageSize, defaultPageSize, maxPageSize)
-	if err != nil {
-		return nil, "", err
-	}
 	query := method + "|tenant=" + who.Tenant + "|parent=" + parent
-	after, err := s.store.DB().DecodePageToken(pageToken, query)
+	size, after, err := s.store.DB().StartPage(pageSize, pageToken, query)
 	if err != nil {
 		return nil, "", err
 	}
@@ -186,10 +182,10 @@ func listPage[T proto.Message](ctx context.Context, s *Server, method, parent st
 		})
 		return err
 	})
-	if err != nil || !more {
+	if err != nil {
 		return items, "", err
 	}
-	return items, s.store.DB().EncodePageToken(last, query), nil
+	return items, s.store.DB().NextPageToken(more, last, query), nil
 }
 
 // update changes the masked fields of an item.

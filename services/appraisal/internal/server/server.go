@@ -18,12 +18,6 @@ import (
 	"github.com/aim-platform/aim/services/appraisal/internal/store"
 )
 
-// Page sizes of the List methods (AIP-158).
-const (
-	defaultPageSize = 50
-	maxPageSize     = 1000
-)
-
 // Roles allowed to create appraisals.
 var creatorRoles = []string{auth.RoleLeadAppraiser, auth.RoleAppraiser}
 
@@ -168,12 +162,8 @@ func (s *Server) ListAppraisals(ctx context.Context, req *appraisalv1.ListApprai
 	if err != nil {
 		return nil, err
 	}
-	size, err := pstore.PageSize(req.GetPageSize(), defaultPageSize, maxPageSize)
-	if err != nil {
-		return nil, err
-	}
 	query := "ListAppraisals|tenant=" + who.Tenant + "|subject=" + who.Subject
-	after, err := s.store.DB().DecodePageToken(req.GetPageToken(), query)
+	size, after, err := s.store.DB().StartPage(req.GetPageSize(), req.GetPageToken(), query)
 	if err != nil {
 		return nil, err
 	}
@@ -198,11 +188,7 @@ func (s *Server) ListAppraisals(ctx context.Context, req *appraisalv1.ListApprai
 	if err != nil {
 		return nil, err
 	}
-	resp := &appraisalv1.ListAppraisalsResponse{Appraisals: list}
-	if more {
-		resp.NextPageToken = s.store.DB().EncodePageToken(last, query)
-	}
-	return resp, nil
+	return &appraisalv1.ListAppraisalsResponse{Appraisals: list, NextPageToken: s.store.DB().NextPageToken(more, last, query)}, nil
 }
 
 // UpdateAppraisal changes what a DRAFT appraisal is about.

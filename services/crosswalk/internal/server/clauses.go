@@ -7,7 +7,6 @@ import (
 
 	crosswalkv1 "github.com/aim-platform/aim/gen/aim/crosswalk/v1"
 	"github.com/aim-platform/aim/platform/errs"
-	pstore "github.com/aim-platform/aim/platform/store"
 	"github.com/aim-platform/aim/services/crosswalk/internal/framework"
 	"github.com/aim-platform/aim/services/crosswalk/internal/framework/clauses"
 	"github.com/aim-platform/aim/services/crosswalk/internal/mapindex"
@@ -130,12 +129,8 @@ func (s *Server) ListClauses(ctx context.Context, req *crosswalkv1.ListClausesRe
 	if _, err := s.store.GetFramework(who.Tenant, fwID); err != nil {
 		return nil, err
 	}
-	size, err := pstore.PageSize(req.GetPageSize(), defaultPageSize, maxPageSize)
-	if err != nil {
-		return nil, err
-	}
 	query := "ListClauses|parent=" + req.GetParent() + "|under=" + req.GetUnder()
-	after, err := s.store.DB().DecodePageToken(req.GetPageToken(), query)
+	size, after, err := s.store.DB().StartPage(req.GetPageSize(), req.GetPageToken(), query)
 	if err != nil {
 		return nil, err
 	}

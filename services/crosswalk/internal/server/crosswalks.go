@@ -97,12 +97,8 @@ func (s *Server) ListCrosswalks(ctx context.Context, req *crosswalkv1.ListCrossw
 	if err != nil {
 		return nil, err
 	}
-	size, err := pstore.PageSize(req.GetPageSize(), defaultPageSize, maxPageSize)
-	if err != nil {
-		return nil, err
-	}
 	query := "ListCrosswalks|tenant=" + who.Tenant
-	after, err := s.store.DB().DecodePageToken(req.GetPageToken(), query)
+	size, after, err := s.store.DB().StartPage(req.GetPageSize(), req.GetPageToken(), query)
 	if err != nil {
 		return nil, err
 	}
@@ -110,11 +106,7 @@ func (s *Server) ListCrosswalks(ctx context.Context, req *crosswalkv1.ListCrossw
 	if err != nil {
 		return nil, err
 	}
-	resp := &crosswalkv1.ListCrosswalksResponse{Crosswalks: list}
-	if more {
-		resp.NextPageToken = s.store.DB().EncodePageToken(last, query)
-	}
-	return resp, nil
+	return &crosswalkv1.ListCrosswalksResponse{Crosswalks: list, NextPageToken: s.store.DB().NextPageToken(more, last, query)}, nil
 }
 
 // DeleteCrosswalk deletes one of the caller's crosswalks.
@@ -170,12 +162,8 @@ func (s *Server) ListMappings(ctx context.Context, req *crosswalkv1.ListMappings
 	if err != nil {
 		return nil, err
 	}
-	size, err := pstore.PageSize(req.GetPageSize(), defaultPageSize, maxPageSize)
-	if err != nil {
-		return nil, err
-	}
 	query := "ListMappings|tenant=" + who.Tenant + "|parent=" + req.GetParent()
-	after, err := s.store.DB().DecodePageToken(req.GetPageToken(), query)
+	size, after, err := s.store.DB().StartPage(req.GetPageSize(), req.GetPageToken(), query)
 	if err != nil {
 		return nil, err
 	}
@@ -183,9 +171,5 @@ func (s *Server) ListMappings(ctx context.Context, req *crosswalkv1.ListMappings
 	if err != nil {
 		return nil, err
 	}
-	resp := &crosswalkv1.ListMappingsResponse{Mappings: list}
-	if more {
-		resp.NextPageToken = s.store.DB().EncodePageToken(last, query)
-	}
-	return resp, nil
+	return &crosswalkv1.ListMappingsResponse{Mappings: list, NextPageToken: s.store.DB().NextPageToken(more, last, query)}, nil
 }

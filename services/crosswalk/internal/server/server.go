@@ -7,15 +7,8 @@ import (
 	crosswalkv1 "github.com/aim-platform/aim/gen/aim/crosswalk/v1"
 	"github.com/aim-platform/aim/platform/auth"
 	"github.com/aim-platform/aim/platform/errs"
-	pstore "github.com/aim-platform/aim/platform/store"
 	"github.com/aim-platform/aim/services/crosswalk/internal/framework"
 	"github.com/aim-platform/aim/services/crosswalk/internal/store"
-)
-
-// Page sizes of the List methods (AIP-158).
-const (
-	defaultPageSize = 50
-	maxPageSize     = 1000
 )
 
 // Server implements aim.crosswalk.v1.CrosswalkService.
@@ -69,12 +62,8 @@ func (s *Server) ListFrameworks(ctx context.Context, req *crosswalkv1.ListFramew
 	if err != nil {
 		return nil, err
 	}
-	size, err := pstore.PageSize(req.GetPageSize(), defaultPageSize, maxPageSize)
-	if err != nil {
-		return nil, err
-	}
 	query := "ListFrameworks|tenant=" + who.Tenant
-	after, err := s.store.DB().DecodePageToken(req.GetPageToken(), query)
+	size, after, err := s.store.DB().StartPage(req.GetPageSize(), req.GetPageToken(), query)
 	if err != nil {
 		return nil, err
 	}
@@ -82,9 +71,5 @@ func (s *Server) ListFrameworks(ctx context.Context, req *crosswalkv1.ListFramew
 	if err != nil {
 		return nil, err
 	}
-	resp := &crosswalkv1.ListFrameworksResponse{Frameworks: list}
-	if more {
-		resp.NextPageToken = s.store.DB().EncodePageToken(last, query)
-	}
-	return resp, nil
+	return &crosswalkv1.ListFrameworksResponse{Frameworks: list, NextPageToken: s.store.DB().NextPageToken(more, last, query)}, nil
 }

@@ -32,7 +32,7 @@ func listContent[T proto.Message](ctx context.Context, s *Server, method, parent
 		return nil, "", err
 	}
 	query := method + "|tenant=" + who.Tenant + "|parent=" + parent + "|filter=" + filter
-	size, after, err := s.page(pageSize, pageToken, query)
+	size, after, err := s.store.DB().StartPage(pageSize, pageToken, query)
 	if err != nil {
 		return nil, "", err
 	}
@@ -52,7 +52,7 @@ func listContent[T proto.Message](ctx context.Context, s *Server, method, parent
 	if err != nil {
 		return nil, "", err
 	}
-	return items, s.nextToken(more, last, query), nil
+	return items, s.store.DB().NextPageToken(more, last, query), nil
 }
 
 // GetCategory returns one category.

@@ -65,7 +65,7 @@ func (s *Server) ListPractices(ctx context.Context, req *modelv1.ListPracticesRe
 		area = canonical
 	}
 	query := "ListPractices|tenant=" + who.Tenant + "|parent=" + req.GetParent() + "|filter=" + f.canonical
-	size, after, err := s.page(req.GetPageSize(), req.GetPageToken(), query)
+	size, after, err := s.store.DB().StartPage(req.GetPageSize(), req.GetPageToken(), query)
 	if err != nil {
 		return nil, err
 	}
@@ -78,7 +78,7 @@ func (s *Server) ListPractices(ctx context.Context, req *modelv1.ListPracticesRe
 		match = f.matchPractice
 	}
 	practices, last, more := vc.page(prefix, after, size, match)
-	return &modelv1.ListPracticesResponse{Practices: practices, NextPageToken: s.nextToken(more, last, query)}, nil
+	return &modelv1.ListPracticesResponse{Practices: practices, NextPageToken: s.store.DB().NextPageToken(more, last, query)}, nil
 }
 
 // practiceRef parses what BatchGetPractices accepts for one practice: an

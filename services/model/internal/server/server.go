@@ -9,15 +9,8 @@ import (
 	"github.com/aim-platform/aim/platform/auth"
 	"github.com/aim-platform/aim/platform/errs"
 	"github.com/aim-platform/aim/platform/server"
-	pstore "github.com/aim-platform/aim/platform/store"
 	"github.com/aim-platform/aim/services/model/internal/catalog"
 	"github.com/aim-platform/aim/services/model/internal/store"
-)
-
-// Page sizes of the List methods (AIP-158).
-const (
-	defaultPageSize = 50
-	maxPageSize     = 1000
 )
 
 // writerRoles may change catalog content.
@@ -52,25 +45,6 @@ func writer(ctx context.Context) (auth.Identity, error) {
 	return auth.Caller(ctx, writerRoles...)
 }
 
-// page decodes a List request's page size and token, the token bound to
-// query (every other request field, with the tenant).
-func (s *Server) page(size int32, token, query string) (int, []byte, error) {
-	n, err := pstore.PageSize(size, defaultPageSize, maxPageSize)
-	if err != nil {
-		return 0, nil, err
-	}
-	after, err := s.store.DB().DecodePageToken(token, query)
-	return n, after, err
-}
-
-// nextToken returns the token of the next page, or "" on the last.
-func (s *Server) nextToken(more bool, last []byte, query string) string {
-	if !more {
-		return ""
-	}
-	return s.store.DB().EncodePageToken(last, query)
-}
-
 // GetModel returns a model the caller can read.
 func (s *Server) GetModel(ctx context.Context, req *modelv1.GetModelRequest) (*modelv1.GetModelResponse, error) {
 	id, err := reader(ctx)
@@ -95,7 +69,7 @@ func (s *Server) ListModels(ctx context.Context, req *modelv1.ListModelsRequest)
 		return nil, err
 	}
 	query := "ListModels|tenant=" + id.Tenant
-	size, after, err := s.page(req.GetPageSize(), req.GetPageToken(), query)
+	size, after, err := s.store.DB().StartPage(req.GetPageSize(), req.GetPageToken(), query)
 	if err != nil {
 		return nil, err
 	}
@@ -103,7 +77,7 @@ func (s *Server) ListModels(ctx context.Context, req *modelv1.ListModelsRequest)
 	if err != nil {
 		return nil, err
 	}
-	return &modelv1.ListModelsResponse{Models: models, NextPageToken: s.nextToken(more, last, query)}, nil
+	return &modelv1.ListModelsResponse{Models: models, NextPageToken: s.store.DB().NextPageToken(more, last, query)}, nil
 }
 
 // GetModelVersion returns a version the caller can read.
@@ -127,7 +101,7 @@ func (s *Server) ListModelVersions(ctx context.Context, req *modelv1.ListModelVe
 		return nil, err
 	}
 	query := "ListModelVersions|tenant=" + who.Tenant + "|parent=" + req.GetParent()
-	size, after, err := s.page(req.GetPageSize(), req.GetPageToken(), query)
+	size, after, err := s.store.DB().StartPage(req.GetPageSize(), req.GetPageToken(), query)
 	if err != nil {
 		return nil, err
 	}
@@ -139,7 +113,7 @@ func (s *Server) ListModelVersions(ctx context.Context, req *modelv1.ListModelVe
 	if err != nil {
 		return nil, err
 	}
-	return &modelv1.ListModelVersionsResponse{ModelVersions: list, NextPageToken: s.nextToken(more, last, query)}, nil
+	return &modelv1.ListModelVersionsResponse{ModelVersions: list, NextPageToken: s.store.DB().NextPageToken(more, last, query)}, nil
 }
 
 // ImportModelVersion checks a bundle and stores it as a DRAFT.

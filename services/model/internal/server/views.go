@@ -34,7 +34,7 @@ func (s *Server) ListViews(ctx context.Context, req *modelv1.ListViewsRequest) (
 		return nil, err
 	}
 	query := "ListViews|tenant=" + who.Tenant + "|parent=" + req.GetParent()
-	size, after, err := s.page(req.GetPageSize(), req.GetPageToken(), query)
+	size, after, err := s.store.DB().StartPage(req.GetPageSize(), req.GetPageToken(), query)
 	if err != nil {
 		return nil, err
 	}
