@@ -127,6 +127,22 @@ func UnmarshalProto(raw []byte, m proto.Message) error {
 	return nil
 }
 
+// Collect returns a ScanPage or ScanVisible callback that decodes every
+// value as a T and appends it to list, including each in the page.
+func Collect[T any, PT interface {
+	*T
+	proto.Message
+}](list *[]PT) func(k, v []byte) (bool, error) {
+	return func(_, v []byte) (bool, error) {
+		m := PT(new(T))
+		if err := UnmarshalProto(v, m); err != nil {
+			return false, err
+		}
+		*list = append(*list, m)
+		return true, nil
+	}
+}
+
 // ETag returns an entity tag for a resource (AIP-154): a digest of its
 // deterministic encoding with its own etag field left out, so the tag
 // changes exactly when the content does.

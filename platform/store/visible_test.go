@@ -134,6 +134,47 @@ func TestScanVisible(t *testing.T) {
 	}
 }
 
+// TestCollect decodes a page of stored messages into a typed list and
+// refuses a value that is not one.
+func TestCollect(t *testing.T) {
+	db := openVisibleTest(t)
+	err := db.Update(func(tx *bbolt.Tx) error {
+		b, err := CreateTenantBucket(tx, "acme", "things")
+		if err != nil {
+			return err
+		}
+		for _, v := range []string{"a", "b", "c"} {
+			if err := PutProto(b, []byte(v), wrapperspb.String("value "+v)); err != nil {
+				return err
+			}
+		}
+		return b.Put([]byte("z"), []byte{0xff})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var list []*wrapperspb.StringValue
+	err = db.View(func(tx *bbolt.Tx) error {
+		_, _, err := ScanPage(TenantBucket(tx, "acme", "things"), nil, nil, 3, Collect(&list))
+		return err
+	})
+	var got []string
+	for _, m := range list {
+		got = append(got, m.GetValue())
+	}
+	if err != nil || !slices.Equal(got, []string{"value a", "value b", "value c"}) {
+		t.Fatalf("Collect = %q, %v", got, err)
+	}
+	list = nil
+	err = db.View(func(tx *bbolt.Tx) error {
+		_, _, err := ScanPage(TenantBucket(tx, "acme", "things"), []byte("z"), nil, 3, Collect(&list))
+		return err
+	})
+	if err == nil || len(list) != 0 {
+		t.Fatalf("Collect of a value that is not a message = %d items, %v; want an error", len(list), err)
+	}
+}
+
 func TestETag(t *testing.T) {
 	a := wrapperspb.String("x")
 	if ETag(a) != ETag(wrapperspb.String("x")) || ETag(a) == ETag(wrapperspb.String("y")) {

@@ -108,14 +108,7 @@ func (s *Store) GetCrosswalk(tenant, id string) (*crosswalkv1.Crosswalk, Crosswa
 func (s *Store) ListCrosswalks(tenant string, after []byte, limit int) (list []*crosswalkv1.Crosswalk, last []byte, more bool, err error) {
 	err = s.db.View(func(tx *bbolt.Tx) error {
 		var err error
-		last, more, err = pstore.ScanVisible(tx, tenant, collCrosswalks, nil, after, limit, func(_, v []byte) (bool, error) {
-			c := &crosswalkv1.Crosswalk{}
-			if err := pstore.UnmarshalProto(v, c); err != nil {
-				return false, err
-			}
-			list = append(list, c)
-			return true, nil
-		})
+		last, more, err = pstore.ScanVisible(tx, tenant, collCrosswalks, nil, after, limit, pstore.Collect(&list))
 		return err
 	})
 	return list, last, more, err
@@ -344,14 +337,7 @@ func (s *Store) ListMappings(tenant, id string, after []byte, limit int) (list [
 		if err != nil {
 			return err
 		}
-		last, more, err = pstore.ScanPage(pstore.TenantBucket(tx, ref.Owner, collMappings), []byte(id+"/"), after, limit, func(_, v []byte) (bool, error) {
-			m := &crosswalkv1.Mapping{}
-			if err := pstore.UnmarshalProto(v, m); err != nil {
-				return false, err
-			}
-			list = append(list, m)
-			return true, nil
-		})
+		last, more, err = pstore.ScanPage(pstore.TenantBucket(tx, ref.Owner, collMappings), []byte(id+"/"), after, limit, pstore.Collect(&list))
 		return err
 	})
 	return list, last, more, err

@@ -122,14 +122,7 @@ func (s *Store) GetFramework(tenant, id string) (*crosswalkv1.Framework, error) 
 func (s *Store) ListFrameworks(tenant string, after []byte, limit int) (list []*crosswalkv1.Framework, last []byte, more bool, err error) {
 	err = s.db.View(func(tx *bbolt.Tx) error {
 		var err error
-		last, more, err = pstore.ScanVisible(tx, tenant, collFrameworks, nil, after, limit, func(_, v []byte) (bool, error) {
-			f := &crosswalkv1.Framework{}
-			if err := pstore.UnmarshalProto(v, f); err != nil {
-				return false, err
-			}
-			list = append(list, f)
-			return true, nil
-		})
+		last, more, err = pstore.ScanVisible(tx, tenant, collFrameworks, nil, after, limit, pstore.Collect(&list))
 		return err
 	})
 	return list, last, more, err

@@ -31,24 +31,8 @@ func (s *Store) GetModel(tenant, id string) (*modelv1.Model, error) {
 func (s *Store) ListModels(tenant string, after []byte, limit int) (models []*modelv1.Model, last []byte, more bool, err error) {
 	err = s.db.View(func(tx *bbolt.Tx) error {
 		var err error
-		last, more, err = pstore.ScanVisible(tx, tenant, collModels, nil, after, limit, collect(&models))
+		last, more, err = pstore.ScanVisible(tx, tenant, collModels, nil, after, limit, pstore.Collect(&models))
 		return err
 	})
 	return models, last, more, err
-}
-
-// collect returns a scan function that decodes every value into a new T
-// appended to list.
-func collect[T any, PT interface {
-	*T
-	named
-}](list *[]PT) func(k, v []byte) (bool, error) {
-	return func(_, v []byte) (bool, error) {
-		m := PT(new(T))
-		if err := pstore.UnmarshalProto(v, m); err != nil {
-			return false, err
-		}
-		*list = append(*list, m)
-		return true, nil
-	}
 }

@@ -52,7 +52,7 @@ func (s *Store) ListVersions(tenant, model string, after []byte, limit int) (lis
 			return err
 		}
 		var err error
-		last, more, err = pstore.ScanVisible(tx, tenant, collVersions, []byte(model+"/"), after, limit, collect(&list))
+		last, more, err = pstore.ScanVisible(tx, tenant, collVersions, []byte(model+"/"), after, limit, pstore.Collect(&list))
 		return err
 	})
 	return list, last, more, err
