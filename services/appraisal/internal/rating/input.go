@@ -282,7 +282,8 @@ func (p *plan) fillGrid(v *violations) error {
 			continue
 		}
 		for pid, c := range row {
-			p.setCell(v, instID, i, pid, c)
+			k, known := p.pidx[pid]
+			p.setCell(v, instID, i, k, known, func() string { return pid }, c)
 		}
 	}
 	return nil
@@ -307,31 +308,23 @@ func (p *plan) fillGridFromCells(v *violations) error {
 				}
 			}
 		}
-		if i < 0 {
-			return nil
+		if i >= 0 {
+			k, known := p.pidx[string(pid)]
+			p.setCell(v, p.instances[i].ID, i, k, known, func() string { return string(pid) }, c)
 		}
-		// The common case without building strings: a known practice and
-		// a value setCell would accept. Anything else goes through setCell,
-		// which says what is wrong.
-		if k, ok := p.pidx[string(pid)]; ok && c.valid() && !p.carried[k] && (c == NotApplicable || p.appliesTo(k, i)) {
-			if c != Unspecified {
-				p.grid[k*p.ni+i] = c
-			}
-			return nil
-		}
-		p.setCell(v, p.instances[i].ID, i, string(pid), c)
 		return nil
 	})
 }
 
-// setCell checks one characterization of instance i and puts it in the
-// grid.
-func (p *plan) setCell(v *violations, instID string, i int, pid string, c Characterization) {
-	path := func() string { return fmt.Sprintf("instance[%s][%s]", instID, pid) }
-	k, ok := p.pidx[pid]
+// setCell checks characterization c of instance i for the practice at
+// index k (known: its id is in scope) and puts it in the grid. pid gives
+// the practice id for a violation; it is called only when there is one, so
+// the common case builds no string (Cells passes byte slices).
+func (p *plan) setCell(v *violations, instID string, i, k int, known bool, pid func() string, c Characterization) {
+	path := func() string { return fmt.Sprintf("instance[%s][%s]", instID, pid()) }
 	switch {
-	case !ok:
-		v.add(path(), ReasonUnknownReference, "practice %q is not in scope", pid)
+	case !known:
+		v.add(path(), ReasonUnknownReference, "practice %q is not in scope", pid())
 		return
 	case !c.valid():
 		v.add(path(), ReasonOutOfRange, "%d is not a characterization", int(c))
@@ -339,10 +332,10 @@ func (p *plan) setCell(v *violations, instID string, i int, pid string, c Charac
 	case c == Unspecified:
 		return
 	case p.carried[k]:
-		v.add(path(), ReasonNotApplicablePair, "practice %s is carried from the previous appraisal and is not rated again", pid)
+		v.add(path(), ReasonNotApplicablePair, "practice %s is carried from the previous appraisal and is not rated again", pid())
 		return
 	case c != NotApplicable && !p.appliesTo(k, i):
-		v.add(path(), ReasonNotApplicablePair, "practice %s does not apply to instance %s; only NA may be recorded", pid, instID)
+		v.add(path(), ReasonNotApplicablePair, "practice %s does not apply to instance %s; only NA may be recorded", pid(), instID)
 		return
 	}
 	p.grid[k*p.ni+i] = c
