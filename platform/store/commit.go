@@ -54,7 +54,7 @@ func newCommitter(db *bbolt.DB, maxBatch int) *committer {
 // do queues fn and waits for the commit of the group it joins.
 func (c *committer) do(fn func(*bbolt.Tx) error) error {
 	if c.max <= 1 {
-		return c.db.Update(func(tx *bbolt.Tx) error { return safely(fn, tx) })
+		return c.alone(fn)
 	}
 	w := &pendingWrite{fn: fn, done: make(chan error, 1)}
 	c.mu.Lock()
@@ -144,10 +144,15 @@ func (c *committer) commit(group []*pendingWrite) {
 			}
 			return
 		}
-		alone := group[failed]
-		alone.done <- c.db.Update(func(tx *bbolt.Tx) error { return safely(alone.fn, tx) })
+		failing := group[failed]
+		failing.done <- c.alone(failing.fn)
 		group = append(group[:failed:failed], group[failed+1:]...)
 	}
+}
+
+// alone runs fn in a transaction of its own.
+func (c *committer) alone(fn func(*bbolt.Tx) error) error {
+	return c.db.Update(func(tx *bbolt.Tx) error { return safely(fn, tx) })
 }
 
 // safely runs fn, turning a panic into an error: fn runs on the
