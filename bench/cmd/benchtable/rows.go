@@ -143,32 +143,19 @@ var (
 
 func (e *evaluator) grpc() {
 	const sec = "gRPC reads beside the bare grpc-go floor"
-	for _, c := range concs {
-		name := "BenchmarkGRPC/Floor/" + c
-		r := e.get(name)
-		rw := row{section: sec, name: name, label: "floor: bare unary emptypb, no interceptors, " + c}
-		if r != nil {
-			rw.measured, rw.ratio = throughput(r), "1 (floor)"
-		}
-		e.add(rw, r)
-	}
-	for _, c := range concs {
-		name := "BenchmarkGRPC/StackFloor/" + c
-		r := e.get(name)
-		rw := row{section: sec, name: name, label: "stack floor: the same empty method through the production stack (auth, validation, access log, telemetry), " + c}
-		if r != nil {
-			q := ratioOf(r["ops/s"], r["floor-ops/s"])
-			rw.measured = throughput(r)
-			rw.ratio = fmt.Sprintf("%s floor (%s ops/s beside it)", x(q), ops(r["floor-ops/s"]))
-		}
-		e.add(rw, r)
-	}
-	for _, call := range readCalls {
+	e.floorRows(sec, "BenchmarkGRPC", "floor: bare unary emptypb, no interceptors")
+	// The stack floor has no target: it shows what the production stack
+	// alone costs beside the bare floor.
+	const stackFloor = "StackFloor"
+	for _, call := range append([]string{stackFloor}, readCalls...) {
 		for _, c := range concs {
 			name := "BenchmarkGRPC/" + call + "/" + c
 			r := e.get(name)
 			rw := row{section: sec, name: name, label: call + ", " + c}
-			if c == "c64" {
+			switch {
+			case call == stackFloor:
+				rw.label = "stack floor: the same empty method through the production stack (auth, validation, access log, telemetry), " + c
+			case c == "c64":
 				rw.target = "≥ 0.70× floor ops/s"
 			}
 			if r != nil {
@@ -196,17 +183,22 @@ func (e *evaluator) grpc() {
 	e.add(rw, r)
 }
 
-func (e *evaluator) rest() {
-	const sec = "REST through the gateway beside a bare net/http JSON handler and the same call over gRPC"
+// floorRows adds the rows of a floor benchmark (bench/Floor/c1, c16, c64).
+func (e *evaluator) floorRows(sec, bench, label string) {
 	for _, c := range concs {
-		name := "BenchmarkREST/Floor/" + c
+		name := bench + "/Floor/" + c
 		r := e.get(name)
-		rw := row{section: sec, name: name, label: "floor: bare net/http JSON handler, " + c}
+		rw := row{section: sec, name: name, label: label + ", " + c}
 		if r != nil {
 			rw.measured, rw.ratio = throughput(r), "1 (floor)"
 		}
 		e.add(rw, r)
 	}
+}
+
+func (e *evaluator) rest() {
+	const sec = "REST through the gateway beside a bare net/http JSON handler and the same call over gRPC"
+	e.floorRows(sec, "BenchmarkREST", "floor: bare net/http JSON handler")
 	for _, call := range []string{"GetPractice", "ResolveMappings1Hop"} {
 		for _, c := range concs {
 			name := "BenchmarkREST/" + call + "/" + c
