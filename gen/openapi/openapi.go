@@ -8,6 +8,7 @@ import (
 	_ "embed"
 	"encoding/json"
 	"strings"
+	"sync"
 )
 
 //go:embed aim.swagger.json
@@ -20,7 +21,9 @@ var pathParamNames = map[string]string{
 	"categorie": "category", // categories/{categorie}
 }
 
-var document = mend(generated)
+// document is mended on first use (about 8 ms), not when the package loads:
+// only the gateway serves it.
+var document = sync.OnceValue(func() []byte { return mend(generated) })
 
 // mend fixes two things the generator writes, in the paths of the document:
 // the singulars of pathParamNames, and path parameters of singleton
@@ -83,5 +86,5 @@ func mendParameters(path string, params any) any {
 
 // Document returns a copy of the OpenAPI document as JSON.
 func Document() []byte {
-	return append([]byte(nil), document...)
+	return append([]byte(nil), document()...)
 }
