@@ -131,4 +131,3 @@ func TestRedteamM1_SlowBodyIsCutOff(t *testing.T) {
 		}
 	}
 }
-

@@ -174,7 +174,7 @@ func maskTransportError(st *status.Status) (masked *status.Status, httpStatus in
 		// services', so it is a response larger than the gateway relays.
 		// Retrying cannot help: not 429.
 		return status.New(codes.FailedPrecondition,
-			"the response is larger than the gateway relays; ask for less (a smaller page, or another export format)"),
+				"the response is larger than the gateway relays; ask for less (a smaller page, or another export format)"),
 			http.StatusInternalServerError, true
 	case codes.InvalidArgument, codes.NotFound, codes.OutOfRange:
 		if !grpcText {
