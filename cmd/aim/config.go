@@ -61,6 +61,32 @@ type serviceConfig struct {
 	// AppraisalAddr is where the crosswalk service finds the appraisal
 	// service; in aim serve, the process's own gRPC listener.
 	AppraisalAddr string
+	limitConfig
+}
+
+// limitConfig bounds what clients may hold of a process: connections per
+// listener and request bytes in flight (docs/operations.md, "Request size
+// limits").
+type limitConfig struct {
+	MaxConnections   int
+	MaxInflightBytes int64
+}
+
+func (c *limitConfig) addFlags(fs *pflag.FlagSet) {
+	fs.IntVar(&c.MaxConnections, "max-connections", server.DefaultMaxConnections, "open connections each listener accepts at once; more wait in the accept queue")
+	fs.Int64Var(&c.MaxInflightBytes, "max-inflight-bytes", server.DefaultBodyBudget, "request bytes (REST bodies and gRPC messages) the process holds at once before RESOURCE_EXHAUSTED / 429")
+}
+
+func (c *limitConfig) validate() error {
+	if c.MaxConnections <= 0 || c.MaxInflightBytes <= 0 {
+		return errors.New("--max-connections and --max-inflight-bytes must be positive")
+	}
+	return nil
+}
+
+// budget returns the process's request body budget.
+func (c *limitConfig) budget() (*server.Budget, error) {
+	return server.NewBudget(c.MaxInflightBytes, server.DefaultBudgetWait)
 }
 
 func (c *serviceConfig) addFlags(fs *pflag.FlagSet) {
@@ -76,6 +102,7 @@ func (c *serviceConfig) addFlags(fs *pflag.FlagSet) {
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 10*time.Second, "how long running calls may drain on shutdown")
 	fs.Float64Var(&c.RateLimit, "rate-limit", server.DefaultRateLimit, "calls a second each tenant may make (over gRPC and REST together) before RESOURCE_EXHAUSTED / 429; 0 turns the limit off")
 	fs.IntVar(&c.RateBurst, "rate-burst", server.DefaultRateBurst, "calls a tenant may make at once above --rate-limit")
+	c.limitConfig.addFlags(fs)
 }
 
 func (c *serviceConfig) validate() error {
@@ -93,6 +120,7 @@ func (c *serviceConfig) validate() error {
 	if c.RateLimit < 0 || math.IsNaN(c.RateLimit) || c.RateBurst < 0 {
 		errs = append(errs, errors.New("--rate-limit and --rate-burst must not be negative"))
 	}
+	errs = append(errs, c.limitConfig.validate())
 	return errors.Join(errs...)
 }
 

@@ -69,13 +69,17 @@ var (
 // host is a running process's shared pieces: its logger, telemetry and the
 // servers it runs side by side until the context ends.
 type host struct {
-	logger  *slog.Logger
-	tel     *telemetry.Providers
-	authn   *auth.Authenticator
-	stores  map[string]*pstore.DB // by part name, for the backup endpoint
-	closers []func() error
-	group   *errgroup.Group
-	ctx     context.Context
+	logger *slog.Logger
+	tel    *telemetry.Providers
+	authn  *auth.Authenticator
+	stores map[string]*pstore.DB // by part name, for the backup endpoint
+	// maxConns caps each listener's connections; budget bounds the request
+	// bytes in flight, shared by the gRPC server and the gateway.
+	maxConns int
+	budget   *server.Budget
+	closers  []func() error
+	group    *errgroup.Group
+	ctx      context.Context
 }
 
 func newHost(ctx context.Context, logs logConfig, name string) (*host, error) {
@@ -116,8 +120,11 @@ func (h *host) openServices(cfg *serviceConfig, parts ...part) (*server.Server, 
 		return nil, err
 	}
 	h.authn, h.stores = authn, map[string]*pstore.DB{}
+	if err := h.limit(cfg.limitConfig); err != nil {
+		return nil, err
+	}
 	srv, err := server.New(server.Config{ShutdownTimeout: cfg.ShutdownTimeout, RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst},
-		server.Deps{Logger: h.logger, Auth: authn, Telemetry: h.tel})
+		server.Deps{Logger: h.logger, Auth: authn, Telemetry: h.tel, Budget: h.budget})
 	if err != nil {
 		return nil, err
 	}
@@ -133,8 +140,16 @@ func (h *host) openServices(cfg *serviceConfig, parts ...part) (*server.Server, 
 	return srv, nil
 }
 
+// limit sets the process's connection cap and body budget.
+func (h *host) limit(cfg limitConfig) (err error) {
+	h.maxConns = cfg.MaxConnections
+	h.budget, err = cfg.budget()
+	return err
+}
+
 // serveGRPC runs srv on lis.
 func (h *host) serveGRPC(srv *server.Server, lis net.Listener) {
+	lis = server.LimitListener(lis, h.maxConns)
 	h.group.Go(func() error { return srv.Serve(h.ctx, lis) })
 }
 
@@ -158,6 +173,7 @@ func (h *host) serveAdmin(ctx context.Context, addr string, shutdown time.Durati
 
 // serveHTTP runs handler on lis.
 func (h *host) serveHTTP(lis net.Listener, handler http.Handler, shutdown time.Duration) {
+	lis = server.LimitListener(lis, h.maxConns)
 	h.group.Go(func() error { return server.ServeHTTP(h.ctx, lis, handler, shutdown) })
 }
 
