@@ -404,4 +404,3 @@ func TestRedteamM3_BadImportDoesNotBreakOtherTenants(t *testing.T) {
 		t.Errorf("globex: %d of %d reads failed during acme's import; first: %v", failures.Load(), reads.Load(), firstFailure.Load())
 	}
 }
-
