@@ -101,8 +101,7 @@ func limitBody(next http.Handler, l bodyLimits) http.Handler {
 		rc := http.NewResponseController(w)
 		deadline := l.cfg.BodyReadTimeout + time.Duration(size/l.cfg.MinBodyRate)*time.Second
 		_ = rc.SetReadDeadline(time.Now().Add(deadline))
-		hit := new(bool)
-		r.Body = limitedBody{ReadCloser: http.MaxBytesReader(w, r.Body, max), hit: hit, max: max, done: func() {
+		r.Body = limitedBody{ReadCloser: http.MaxBytesReader(w, r.Body, max), hit: new(bool), timedOut: new(bool), max: max, done: func() {
 			// The body is in: the handler may take its time now, and the
 			// server's wait for the next request must not inherit the
 			// deadline.
@@ -118,13 +117,14 @@ func tooLarge(max int64) *status.Status {
 
 type bodyLimitKey struct{}
 
-// limitedBody notes when a read ran past the limit, and calls done once
-// the body is read to its end.
+// limitedBody notes when a read ran past the limit or its deadline, and
+// calls done once the body is read to its end.
 type limitedBody struct {
 	io.ReadCloser
-	hit  *bool
-	max  int64
-	done func()
+	hit      *bool
+	timedOut *bool
+	max      int64
+	done     func()
 }
 
 func (b limitedBody) Read(p []byte) (int, error) {
@@ -134,6 +134,10 @@ func (b limitedBody) Read(p []byte) (int, error) {
 	}
 	if errors.Is(err, io.EOF) {
 		b.done()
+	}
+	var ne interface{ Timeout() bool }
+	if errors.As(err, &ne) && ne.Timeout() {
+		*b.timedOut = true
 	}
 	return n, err
 }
@@ -148,9 +152,10 @@ func bodyTooLarge(r *http.Request) (*status.Status, bool) {
 	return tooLarge(b.max), true
 }
 
-// bodyReadTimedOut reports whether err is a read of the request body that
-// passed its deadline.
-func bodyReadTimedOut(err error) bool {
-	var ne interface{ Timeout() bool }
-	return errors.As(err, &ne) && ne.Timeout()
+// bodyReadTimedOut reports whether reading the request's body passed its
+// deadline (grpc-gateway hands the error handler the read error wrapped in
+// a status whose text names addresses; it must not reach the client).
+func bodyReadTimedOut(r *http.Request) bool {
+	b, ok := r.Context().Value(bodyLimitKey{}).(limitedBody)
+	return ok && *b.timedOut
 }

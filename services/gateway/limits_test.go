@@ -1,7 +1,9 @@
 package gateway_test
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http/httptest"
@@ -106,15 +108,11 @@ func TestRedteamM1_SlowBodyIsCutOff(t *testing.T) {
 	}
 	start := time.Now()
 	ended := make(chan struct{})
+	var answer []byte
 	go func() {
 		defer close(ended)
-		buf := make([]byte, 4096)
 		_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
-		for {
-			if _, err := conn.Read(buf); err != nil {
-				return
-			}
-		}
+		answer, _ = io.ReadAll(conn)
 	}()
 	// One byte every 200 ms: alive, but far below any useful rate.
 	tick := time.NewTicker(200 * time.Millisecond)
@@ -124,6 +122,9 @@ func TestRedteamM1_SlowBodyIsCutOff(t *testing.T) {
 		case <-ended:
 			if d := time.Since(start); d > 5*time.Second {
 				t.Errorf("the slow body was cut off after %v, want about 1s", d)
+			}
+			if !bytes.HasPrefix(answer, []byte("HTTP/1.1 408 ")) || bytes.Contains(answer, []byte("127.0.0.1")) || bytes.Contains(answer, []byte("i/o timeout")) {
+				t.Errorf("answer to the slow body: %q, want 408 in the gateway's words", answer)
 			}
 			return
 		case <-tick.C:

@@ -129,7 +129,7 @@ func errorHandler(logger *slog.Logger) runtime.ErrorHandlerFunc {
 			errs.WriteHTTP(w, http.StatusRequestEntityTooLarge, st)
 			return
 		}
-		if bodyReadTimedOut(err) {
+		if bodyReadTimedOut(r) {
 			errs.WriteHTTP(w, http.StatusRequestTimeout, status.New(codes.DeadlineExceeded,
 				"the request body did not arrive within its read deadline"))
 			return
