@@ -111,13 +111,13 @@ func ToStatus(err error) (st *status.Status, internal bool) {
 
 // Limits on the error details a status carries. However many violations a
 // request has, its status lists at most MaxViolations of them, and at most
-// maxViolationBytes of their text, so that it fits any transport's limit on
+// maxViolationBytes of their text, so that it fits a transport's limit on
 // trailers (HTTP/2 proxies commonly allow 16-64 KiB of headers; grpc-go's
 // own default is larger). ErrorInfo metadata violations_total gives the
 // full count.
 const (
 	MaxViolations     = 100
-	maxViolationBytes = 8 << 10
+	maxViolationBytes = 16 << 10
 	maxTextBytes      = 512
 )
 
