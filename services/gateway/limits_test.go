@@ -14,6 +14,9 @@ import (
 
 	"google.golang.org/grpc"
 
+	appraisalv1 "github.com/aim-platform/aim/gen/aim/appraisal/v1"
+	crosswalkv1 "github.com/aim-platform/aim/gen/aim/crosswalk/v1"
+	modelv1 "github.com/aim-platform/aim/gen/aim/model/v1"
 	"github.com/aim-platform/aim/platform/auth"
 	"github.com/aim-platform/aim/platform/server"
 	"github.com/aim-platform/aim/services/gateway"
@@ -129,6 +132,25 @@ func TestRedteamM1_SlowBodyIsCutOff(t *testing.T) {
 			return
 		case <-tick.C:
 			_, _ = conn.Write([]byte(" "))
+		}
+	}
+}
+
+// TestBulkMethodsExist keeps the server's list of bulk methods in step
+// with the API: each names a method that exists and has a bulk REST route.
+func TestBulkMethodsExist(t *testing.T) {
+	want := map[string]bool{
+		modelv1.ModelCatalogService_ImportModelVersion_FullMethodName:            true,
+		crosswalkv1.CrosswalkService_ImportCrosswalk_FullMethodName:              true,
+		appraisalv1.AppraisalService_BatchUpdateCharacterizations_FullMethodName: true,
+	}
+	got := server.BulkMethods()
+	if len(got) != len(want) {
+		t.Errorf("bulk methods %v, want %v", got, want)
+	}
+	for _, m := range got {
+		if !want[m] {
+			t.Errorf("bulk method %s is not one of the API's document-carrying methods", m)
 		}
 	}
 }
