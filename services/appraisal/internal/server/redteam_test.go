@@ -1,0 +1,309 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"testing"
+
+	spb "google.golang.org/genproto/googleapis/rpc/status"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/encoding/prototext"
+	"google.golang.org/protobuf/proto"
+
+	appraisalv1 "github.com/aim-platform/aim/gen/aim/appraisal/v1"
+	"github.com/aim-platform/aim/platform/auth"
+)
+
+// answer is the whole of what a client hears for an error: the encoded
+// google.rpc.Status with its code, message and every detail.
+func answer(t *testing.T, err error) []byte {
+	t.Helper()
+	if err == nil {
+		t.Fatal("err = nil, want an error")
+	}
+	b, merr := proto.MarshalOptions{Deterministic: true}.Marshal(status.Convert(err).Proto())
+	if merr != nil {
+		t.Fatal(merr)
+	}
+	return b
+}
+
+// sameAnswer fails unless err is, byte for byte, the answer want.
+func sameAnswer(t *testing.T, what string, err error, want []byte) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("%s: succeeded, want %v", what, describe(want))
+	}
+	if got := answer(t, err); !bytes.Equal(got, want) {
+		t.Fatalf("%s answered\n  %v\nwant exactly\n  %v", what, describe(got), describe(want))
+	}
+}
+
+// describe decodes an answer for messages.
+func describe(b []byte) string {
+	st := &spb.Status{}
+	if err := proto.Unmarshal(b, st); err != nil {
+		return err.Error()
+	}
+	return prototext.Format(st)
+}
+
+// ledBy creates a DRAFT appraisal led by subject (lead-appraiser and
+// appraiser roles, so it may characterize too) and returns its flow, whose
+// lead and amy are both that subject.
+func (h *harness) ledBy(t *testing.T, ctx context.Context, tenant, id string, edit func(*appraisalv1.Appraisal)) (*flow, error) {
+	t.Helper()
+	in := draftAppraisal()
+	if edit != nil {
+		edit(in)
+	}
+	_, err := h.client.CreateAppraisal(ctx, &appraisalv1.CreateAppraisalRequest{Appraisal: in, AppraisalId: id})
+	if err != nil {
+		return nil, err
+	}
+	return &flow{h: h, tenant: tenant, id: id, name: "appraisals/" + id, lead: ctx, amy: ctx}, nil
+}
+
+// conductingBy runs a flow of ledBy to CONDUCTING: the lead certified,
+// planned, instance i1, started.
+func (f *flow) conductingBy(t *testing.T, subject string) {
+	t.Helper()
+	_, err := f.h.client.UpdateTeamMember(f.lead, &appraisalv1.UpdateTeamMemberRequest{
+		TeamMember: &appraisalv1.TeamMember{
+			Name:           f.name + "/teamMembers/" + subject,
+			Certifications: []appraisalv1.TeamMember_Certification{appraisalv1.TeamMember_CERTIFICATION_LEAD_APPRAISER, appraisalv1.TeamMember_CERTIFICATION_AAIM},
+		},
+		UpdateMask: mask("certifications"),
+	})
+	if err != nil {
+		t.Fatalf("certify %s: %v", subject, err)
+	}
+	f.plan(t)
+	f.addInstances(t, "i1")
+	f.start(t)
+}
+
+func apr(prev string) func(*appraisalv1.Appraisal) {
+	return func(a *appraisalv1.Appraisal) {
+		a.Type = appraisalv1.AppraisalType_APPRAISAL_TYPE_ACTION_PLAN_REASSESSMENT
+		a.PreviousAppraisal = prev
+	}
+}
+
+// TestRedteamH4_PreviousAppraisalNeedsReadAccess replays finding H4 of the
+// red-team report: mallory, a lead appraiser of the tenant who is not on
+// victim's team, must learn nothing of victim through previous_appraisal:
+// not its carried-over practice values, not which practice groups it
+// passed, not its validity, not even whether it exists or is rated. Every
+// path answers exactly what GetAppraisal answers her for victim, and for a
+// name that does not exist exactly what GetAppraisal answers for that one.
+func TestRedteamH4_PreviousAppraisalNeedsReadAccess(t *testing.T) {
+	h := newHarness(t)
+	// victim (6 letters, as "absent" below) failed RSK level 2 and passed
+	// everything else: an Action Plan Reappraisal of it re-rates RSK 2 and
+	// carries the rest.
+	victim, _ := h.rated(t, tenantA, "victim", nil, func(_, p string) (appraisalv1.CharacterizationValue, bool) {
+		return vPM, p == "RSK-2.1"
+	})
+	const absent = "appraisals/absent"
+	mallory := as(t, h.env, "mallory", tenantA, auth.RoleLeadAppraiser, auth.RoleAppraiser)
+
+	_, err := h.client.GetAppraisal(mallory, &appraisalv1.GetAppraisalRequest{Name: victim.name})
+	wantStatus(t, err, codes.NotFound)
+	hidden := answer(t, err)
+	_, err = h.client.GetAppraisal(mallory, &appraisalv1.GetAppraisalRequest{Name: absent})
+	missing := answer(t, err)
+	// GetAppraisal itself tells the two apart by nothing but the name.
+	if !bytes.Equal(bytes.ReplaceAll(hidden, []byte(victim.name), []byte(absent)), missing) {
+		t.Fatalf("GetAppraisal answers differ beyond the name:\n  %v\n  %v", describe(hidden), describe(missing))
+	}
+
+	t.Run("create", func(t *testing.T) {
+		for _, prev := range []struct {
+			name string
+			want []byte
+		}{{victim.name, hidden}, {absent, missing}} {
+			for _, typ := range []appraisalv1.AppraisalType{appraisalv1.AppraisalType_APPRAISAL_TYPE_ACTION_PLAN_REASSESSMENT, appraisalv1.AppraisalType_APPRAISAL_TYPE_SUSTAINMENT} {
+				_, err := h.ledBy(t, mallory, tenantA, "mal-create", func(a *appraisalv1.Appraisal) {
+					a.Type, a.PreviousAppraisal = typ, prev.name
+				})
+				sameAnswer(t, "CreateAppraisal "+typ.String()+" of "+prev.name, err, prev.want)
+			}
+		}
+		_, err := h.client.GetAppraisal(mallory, &appraisalv1.GetAppraisalRequest{Name: "appraisals/mal-create"})
+		wantStatus(t, err, codes.NotFound)
+	})
+
+	t.Run("update", func(t *testing.T) {
+		f, err := h.ledBy(t, mallory, tenantA, "mal-update", apr(""))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, prev := range []struct {
+			name string
+			want []byte
+		}{{victim.name, hidden}, {absent, missing}} {
+			_, err := h.client.UpdateAppraisal(mallory, &appraisalv1.UpdateAppraisalRequest{
+				Appraisal: &appraisalv1.Appraisal{Name: f.name, PreviousAppraisal: prev.name}, UpdateMask: mask("previous_appraisal"),
+			})
+			sameAnswer(t, "UpdateAppraisal previous_appraisal="+prev.name, err, prev.want)
+		}
+		if got := f.get(t).GetPreviousAppraisal(); got != "" {
+			t.Fatalf("previous_appraisal = %q after refused updates", got)
+		}
+	})
+
+	// mallory was on victim's team (an observer) when she set up her
+	// appraisals on it, and was then taken off. A reference grants nothing:
+	// every read through it checks her access again.
+	t.Run("taken off the team later", func(t *testing.T) {
+		addTo := func() {
+			t.Helper()
+			if _, err := h.client.CreateTeamMember(victim.lead, &appraisalv1.CreateTeamMemberRequest{
+				Parent: victim.name, TeamMember: &appraisalv1.TeamMember{Subject: "mallory", DisplayName: "Mallory", Role: appraisalv1.TeamMember_ROLE_OBSERVER},
+			}); err != nil {
+				t.Fatalf("add mallory to victim's team: %v", err)
+			}
+		}
+		removeFrom := func() {
+			t.Helper()
+			if _, err := h.client.DeleteTeamMember(victim.lead, &appraisalv1.DeleteTeamMemberRequest{Name: victim.name + "/teamMembers/mallory"}); err != nil {
+				t.Fatalf("take mallory off victim's team: %v", err)
+			}
+		}
+		addTo()
+		reappraisal, err := h.ledBy(t, mallory, tenantA, "mal-apr", apr(victim.name))
+		if err != nil {
+			t.Fatalf("create a reappraisal of an appraisal she may read: %v", err)
+		}
+		reappraisal.conductingBy(t, "mallory")
+		sustainment, err := h.ledBy(t, mallory, tenantA, "mal-sus", func(a *appraisalv1.Appraisal) {
+			a.Type, a.PreviousAppraisal = appraisalv1.AppraisalType_APPRAISAL_TYPE_SUSTAINMENT, victim.name
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sustainment.conductingBy(t, "mallory")
+		sustainment.characterizeAll(t, vFM, nil)
+		unplanned, err := h.ledBy(t, mallory, tenantA, "mal-plan", apr(victim.name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		carried := false
+		for _, p := range reappraisal.ratings(t).GetPractices() {
+			carried = carried || p.GetRule() == "APR-2"
+		}
+		if !carried {
+			t.Fatal("while on victim's team the reappraisal carries no practice (rule APR-2); the flow is wrong")
+		}
+		removeFrom()
+
+		charOf := func(practice string) *appraisalv1.UpdateCharacterizationRequest {
+			return &appraisalv1.UpdateCharacterizationRequest{
+				Characterization: &appraisalv1.Characterization{Name: reappraisal.charName("i1", practice), Value: vFM}, AllowMissing: true,
+			}
+		}
+		calls := []struct {
+			what string
+			call func() error
+		}{
+			{"GetRatings", func() error {
+				_, err := h.client.GetRatings(mallory, &appraisalv1.GetRatingsRequest{Name: reappraisal.name + "/ratings"})
+				return err
+			}},
+			{"GetAppraisalReport", func() error {
+				_, err := h.client.GetAppraisalReport(mallory, &appraisalv1.GetAppraisalReportRequest{Name: reappraisal.name})
+				return err
+			}},
+			{"UpdateCharacterization of a carried practice", func() error {
+				_, err := h.client.UpdateCharacterization(mallory, charOf("CM-1.1"))
+				return err
+			}},
+			{"UpdateCharacterization of a re-rated practice", func() error {
+				_, err := h.client.UpdateCharacterization(mallory, charOf("RSK-2.1"))
+				return err
+			}},
+			{"BatchUpdateCharacterizations", func() error {
+				_, err := h.client.BatchUpdateCharacterizations(mallory, &appraisalv1.BatchUpdateCharacterizationsRequest{
+					Parent: reappraisal.name, Requests: []*appraisalv1.UpdateCharacterizationRequest{charOf("CM-1.1")},
+				})
+				return err
+			}},
+			{"RecordTeamDecision", func() error {
+				_, err := h.client.RecordTeamDecision(mallory, &appraisalv1.RecordTeamDecisionRequest{
+					Parent: reappraisal.name, TeamDecision: &appraisalv1.TeamDecision{Key: "par:RSK:2", Value: "SATISFIED", Rationale: "seen"},
+				})
+				return err
+			}},
+			{"RateAppraisal of the reappraisal", func() error {
+				_, err := h.client.RateAppraisal(mallory, &appraisalv1.RateAppraisalRequest{Name: reappraisal.name})
+				return err
+			}},
+			{"RateAppraisal of the sustainment (validity)", func() error {
+				_, err := h.client.RateAppraisal(mallory, &appraisalv1.RateAppraisalRequest{Name: sustainment.name})
+				return err
+			}},
+			{"PlanAppraisal", func() error {
+				_, err := h.client.PlanAppraisal(mallory, &appraisalv1.PlanAppraisalRequest{Name: unplanned.name})
+				return err
+			}},
+		}
+		for _, c := range calls {
+			sameAnswer(t, c.what, c.call(), hidden)
+		}
+		if s := sustainment.get(t).GetState(); s != appraisalv1.Appraisal_STATE_CONDUCTING {
+			t.Fatalf("sustainment state = %v after the refused rating", s)
+		}
+
+		// Back on the team, the same calls work again: what decides is the
+		// caller's access now.
+		addTo()
+		if r := reappraisal.ratings(t); len(r.GetPractices()) == 0 {
+			t.Fatalf("ratings back on the team: %v", r)
+		}
+		sustainment.rate(t)
+	})
+}
+
+// TestRedteamH4_PreviousAppraisalErrorsNeedReadAccess: "does not exist" and
+// "has no rating" told apart appraisals that do not exist, exist unrated,
+// and are rated. An appraisal the caller may not read now answers as one
+// that does not exist; one the caller may read still says it has no
+// rating.
+func TestRedteamH4_PreviousAppraisalErrorsNeedReadAccess(t *testing.T) {
+	h := newHarness(t)
+	unrated := h.draft(t, tenantA, "unrated", nil)
+	carol := as(t, h.env, "carol", tenantA, auth.RoleLeadAppraiser, auth.RoleAppraiser)
+	f, err := h.ledBy(t, carol, tenantA, "carol-apr", apr(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = h.client.GetAppraisal(carol, &appraisalv1.GetAppraisalRequest{Name: unrated.name})
+	hidden := answer(t, err)
+	_, err = h.client.UpdateAppraisal(carol, &appraisalv1.UpdateAppraisalRequest{
+		Appraisal: &appraisalv1.Appraisal{Name: f.name, PreviousAppraisal: unrated.name}, UpdateMask: mask("previous_appraisal"),
+	})
+	sameAnswer(t, "UpdateAppraisal to an unrated appraisal she may not read", err, hidden)
+
+	// On its team, carol may build on it, and hears that it has no rating.
+	unrated.addMember(t, "carol", appraisalv1.TeamMember_ROLE_OBSERVER)
+	if _, err := h.client.UpdateAppraisal(carol, &appraisalv1.UpdateAppraisalRequest{
+		Appraisal: &appraisalv1.Appraisal{Name: f.name, PreviousAppraisal: unrated.name}, UpdateMask: mask("previous_appraisal"),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	f.conductingBy(t, "carol")
+	_, err = h.client.GetRatings(carol, &appraisalv1.GetRatingsRequest{Name: f.name + "/ratings"})
+	wantReason(t, err, codes.FailedPrecondition, "PREVIOUS_NOT_RATED")
+
+	// An appraisal cannot build on itself.
+	g, err := h.ledBy(t, carol, tenantA, "carol-self", apr(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = h.client.UpdateAppraisal(carol, &appraisalv1.UpdateAppraisalRequest{
+		Appraisal: &appraisalv1.Appraisal{Name: g.name, PreviousAppraisal: g.name}, UpdateMask: mask("previous_appraisal"),
+	})
+	wantViolations(t, err, "appraisal.previous_appraisal")
+}
