@@ -307,3 +307,93 @@ func TestRedteamH4_PreviousAppraisalErrorsNeedReadAccess(t *testing.T) {
 	})
 	wantViolations(t, err, "appraisal.previous_appraisal")
 }
+
+// TestRedteamL3_ReplayedRequestIDNeedsReadAccess replays finding L3: bob
+// sent the same CreateAppraisal, request_id included, that alice had sent,
+// and got alice's appraisal as it is now, rename and all, although
+// GetAppraisal gave him NOT_FOUND. Request ids are now the caller's own:
+// bob's request is his, and makes his own appraisal. A replay by the
+// caller who made the request answers what GetAppraisal would answer them
+// now.
+func TestRedteamL3_ReplayedRequestIDNeedsReadAccess(t *testing.T) {
+	h := newHarness(t)
+	alice := as(t, h.env, "alice", tenantA, auth.RoleLeadAppraiser)
+	bob := as(t, h.env, "bob", tenantA, auth.RoleLeadAppraiser)
+	admin := as(t, h.env, "root", tenantA, auth.RoleAdmin)
+	const requestID = "6f1c2a34-9d2b-4f0e-8f3e-1b2c3d4e5f60"
+	req := &appraisalv1.CreateAppraisalRequest{Appraisal: draftAppraisal(), RequestId: requestID}
+	req.Appraisal.DisplayName = "Project Falcon"
+
+	created, err := h.client.CreateAppraisal(alice, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mine := created.GetAppraisal()
+	if _, err := h.client.UpdateAppraisal(alice, &appraisalv1.UpdateAppraisalRequest{
+		Appraisal: &appraisalv1.Appraisal{Name: mine.GetName(), DisplayName: "RENAMED: Project Falcon (confidential)"}, UpdateMask: mask("display_name"),
+	}); err != nil {
+		t.Fatal(err)
+	}
+
+	t.Run("another caller's request id", func(t *testing.T) {
+		_, err := h.client.GetAppraisal(bob, &appraisalv1.GetAppraisalRequest{Name: mine.GetName()})
+		wantStatus(t, err, codes.NotFound)
+		resp, err := h.client.CreateAppraisal(bob, req)
+		if err != nil {
+			t.Fatalf("bob's create with alice's request id: %v", err)
+		}
+		got := resp.GetAppraisal()
+		if got.GetName() == mine.GetName() || got.GetDisplayName() != "Project Falcon" {
+			t.Fatalf("bob's create with alice's request id returned %v; want an appraisal of his own", got)
+		}
+		// Bob's retry is a replay of his own request.
+		again, err := h.client.CreateAppraisal(bob, req)
+		if err != nil || !proto.Equal(again.GetAppraisal(), got) {
+			t.Fatalf("bob's retry = %v, %v; want %v", again.GetAppraisal(), err, got)
+		}
+	})
+
+	t.Run("another caller's child request id", func(t *testing.T) {
+		aliceOwn, err := h.ledBy(t, alice, tenantA, "alice-kids", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bobOwn, err := h.ledBy(t, bob, tenantA, "bob-kids", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		instance := func(ctx context.Context, parent string) (*appraisalv1.Instance, error) {
+			resp, err := h.client.CreateInstance(ctx, &appraisalv1.CreateInstanceRequest{
+				Parent: parent, InstanceId: "i9", RequestId: "r-inst", Instance: &appraisalv1.Instance{DisplayName: "Falcon team"},
+			})
+			return resp.GetInstance(), err
+		}
+		if _, err := instance(alice, aliceOwn.name); err != nil {
+			t.Fatal(err)
+		}
+		// Before, the record of alice's request answered NOT_FOUND naming
+		// her appraisal's instance.
+		got, err := instance(bob, bobOwn.name)
+		if err != nil || got.GetName() != bobOwn.name+"/instances/i9" {
+			t.Fatalf("bob's CreateInstance with alice's request id = %v, %v; want his own instance", got, err)
+		}
+		// Alice's own request id under another appraisal is a reuse, not a
+		// replay of the first appraisal's instance.
+		other, err := h.ledBy(t, alice, tenantA, "alice-kids-2", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = instance(alice, other.name)
+		wantViolations(t, err, "request_id")
+	})
+
+	t.Run("the caller taken off the team", func(t *testing.T) {
+		if _, err := h.client.DeleteTeamMember(admin, &appraisalv1.DeleteTeamMemberRequest{Name: mine.GetName() + "/teamMembers/alice"}); err != nil {
+			t.Fatal(err)
+		}
+		_, err := h.client.GetAppraisal(alice, &appraisalv1.GetAppraisalRequest{Name: mine.GetName()})
+		hidden := answer(t, err)
+		_, err = h.client.CreateAppraisal(alice, req)
+		sameAnswer(t, "alice's replay after she left the team", err, hidden)
+	})
+}
