@@ -3,6 +3,9 @@ package server_test
 import (
 	"bytes"
 	"context"
+	"maps"
+	"slices"
+	"strings"
 	"testing"
 
 	spb "google.golang.org/genproto/googleapis/rpc/status"
@@ -396,4 +399,241 @@ func TestRedteamL3_ReplayedRequestIDNeedsReadAccess(t *testing.T) {
 		_, err = h.client.CreateAppraisal(alice, req)
 		sameAnswer(t, "alice's replay after she left the team", err, hidden)
 	})
+}
+
+// TestRedteamH4_EveryReferenceAnswersAsAMissingAppraisal is the audit of
+// issue 12 item 6 kept as a test: every request field of the appraisal API
+// that names an appraisal, or anything inside one, answers a tenant member
+// who is not on that appraisal's team exactly as it answers for an
+// appraisal that does not exist (the same bytes, but for the name). Every
+// method of the service is either in the table or listed as naming no
+// appraisal, so a new method must be classified here.
+func TestRedteamH4_EveryReferenceAnswersAsAMissingAppraisal(t *testing.T) {
+	h := newHarness(t)
+	victim, _ := h.rated(t, tenantA, "victim", nil, nil)
+	const absent = "appraisals/absent" // as long as victim.name
+	// mallory holds every role but admin, and leads a rated appraisal of
+	// her own to compare with and to build on.
+	mallory := as(t, h.env, "mallory", tenantA, auth.RoleLeadAppraiser, auth.RoleAppraiser, auth.RoleViewer, auth.RoleContentManager)
+	own, err := h.ledBy(t, mallory, tenantA, "mal-own", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	own.conductingBy(t, "mallory")
+	own.characterizeAll(t, vFM, nil)
+	own.rate(t)
+	draft, err := h.ledBy(t, mallory, tenantA, "mal-draft", apr(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	c := h.client
+	calls := map[string]func(a string) error{
+		"CreateAppraisal": func(a string) error {
+			_, err := h.ledBy(t, mallory, tenantA, "mal-new", apr(a))
+			return err
+		},
+		"GetAppraisal": func(a string) error {
+			_, err := c.GetAppraisal(mallory, &appraisalv1.GetAppraisalRequest{Name: a})
+			return err
+		},
+		"UpdateAppraisal": func(a string) error {
+			_, err := c.UpdateAppraisal(mallory, &appraisalv1.UpdateAppraisalRequest{Appraisal: &appraisalv1.Appraisal{Name: a, DisplayName: "x"}, UpdateMask: mask("display_name")})
+			return err
+		},
+		"UpdateAppraisal previous_appraisal": func(a string) error {
+			_, err := c.UpdateAppraisal(mallory, &appraisalv1.UpdateAppraisalRequest{Appraisal: &appraisalv1.Appraisal{Name: draft.name, PreviousAppraisal: a}, UpdateMask: mask("previous_appraisal")})
+			return err
+		},
+		"PlanAppraisal": func(a string) error {
+			_, err := c.PlanAppraisal(mallory, &appraisalv1.PlanAppraisalRequest{Name: a})
+			return err
+		},
+		"StartAppraisal": func(a string) error {
+			_, err := c.StartAppraisal(mallory, &appraisalv1.StartAppraisalRequest{Name: a})
+			return err
+		},
+		"RateAppraisal": func(a string) error {
+			_, err := c.RateAppraisal(mallory, &appraisalv1.RateAppraisalRequest{Name: a})
+			return err
+		},
+		"ReportAppraisal": func(a string) error {
+			_, err := c.ReportAppraisal(mallory, &appraisalv1.ReportAppraisalRequest{Name: a})
+			return err
+		},
+		"CloseAppraisal": func(a string) error {
+			_, err := c.CloseAppraisal(mallory, &appraisalv1.CloseAppraisalRequest{Name: a})
+			return err
+		},
+		"CancelAppraisal": func(a string) error {
+			_, err := c.CancelAppraisal(mallory, &appraisalv1.CancelAppraisalRequest{Name: a})
+			return err
+		},
+		"CreateTeamMember": func(a string) error {
+			_, err := c.CreateTeamMember(mallory, &appraisalv1.CreateTeamMemberRequest{Parent: a, TeamMember: &appraisalv1.TeamMember{Subject: "mallory", DisplayName: "M", Role: appraisalv1.TeamMember_ROLE_OBSERVER}})
+			return err
+		},
+		"GetTeamMember": func(a string) error {
+			_, err := c.GetTeamMember(mallory, &appraisalv1.GetTeamMemberRequest{Name: a + "/teamMembers/lead"})
+			return err
+		},
+		"ListTeamMembers": func(a string) error {
+			_, err := c.ListTeamMembers(mallory, &appraisalv1.ListTeamMembersRequest{Parent: a})
+			return err
+		},
+		"UpdateTeamMember": func(a string) error {
+			_, err := c.UpdateTeamMember(mallory, &appraisalv1.UpdateTeamMemberRequest{TeamMember: &appraisalv1.TeamMember{Name: a + "/teamMembers/lead", DisplayName: "x"}, UpdateMask: mask("display_name")})
+			return err
+		},
+		"DeleteTeamMember": func(a string) error {
+			_, err := c.DeleteTeamMember(mallory, &appraisalv1.DeleteTeamMemberRequest{Name: a + "/teamMembers/amy"})
+			return err
+		},
+		"CreateInstance": func(a string) error {
+			_, err := c.CreateInstance(mallory, &appraisalv1.CreateInstanceRequest{Parent: a, InstanceId: "i1", Instance: &appraisalv1.Instance{DisplayName: "x"}})
+			return err
+		},
+		"GetInstance": func(a string) error {
+			_, err := c.GetInstance(mallory, &appraisalv1.GetInstanceRequest{Name: a + "/instances/i1"})
+			return err
+		},
+		"ListInstances": func(a string) error {
+			_, err := c.ListInstances(mallory, &appraisalv1.ListInstancesRequest{Parent: a})
+			return err
+		},
+		"DeleteInstance": func(a string) error {
+			_, err := c.DeleteInstance(mallory, &appraisalv1.DeleteInstanceRequest{Name: a + "/instances/i1"})
+			return err
+		},
+		"CreateEvidence": func(a string) error {
+			_, err := c.CreateEvidence(mallory, &appraisalv1.CreateEvidenceRequest{Parent: a, Evidence: &appraisalv1.Evidence{
+				Kind: appraisalv1.Evidence_KIND_ARTIFACT, Title: "x", Practices: []string{"CM-1.1"}, Instances: []string{"i1"},
+			}})
+			return err
+		},
+		"GetEvidence": func(a string) error {
+			_, err := c.GetEvidence(mallory, &appraisalv1.GetEvidenceRequest{Name: a + "/evidence/e1"})
+			return err
+		},
+		"ListEvidence": func(a string) error {
+			_, err := c.ListEvidence(mallory, &appraisalv1.ListEvidenceRequest{Parent: a})
+			return err
+		},
+		"DeleteEvidence": func(a string) error {
+			_, err := c.DeleteEvidence(mallory, &appraisalv1.DeleteEvidenceRequest{Name: a + "/evidence/e1"})
+			return err
+		},
+		"CreateFinding": func(a string) error {
+			_, err := c.CreateFinding(mallory, &appraisalv1.CreateFindingRequest{Parent: a, Finding: &appraisalv1.Finding{
+				Kind: appraisalv1.Finding_KIND_STRENGTH, Text: "x", Practices: []string{"CM-1.1"},
+			}})
+			return err
+		},
+		"GetFinding": func(a string) error {
+			_, err := c.GetFinding(mallory, &appraisalv1.GetFindingRequest{Name: a + "/findings/f1"})
+			return err
+		},
+		"ListFindings": func(a string) error {
+			_, err := c.ListFindings(mallory, &appraisalv1.ListFindingsRequest{Parent: a})
+			return err
+		},
+		"UpdateFinding": func(a string) error {
+			_, err := c.UpdateFinding(mallory, &appraisalv1.UpdateFindingRequest{Finding: &appraisalv1.Finding{Name: a + "/findings/f1", Text: "x"}, UpdateMask: mask("text")})
+			return err
+		},
+		"DeleteFinding": func(a string) error {
+			_, err := c.DeleteFinding(mallory, &appraisalv1.DeleteFindingRequest{Name: a + "/findings/f1"})
+			return err
+		},
+		"GetCharacterization": func(a string) error {
+			_, err := c.GetCharacterization(mallory, &appraisalv1.GetCharacterizationRequest{Name: a + "/instances/i1/characterizations/CM-1.1"})
+			return err
+		},
+		"ListCharacterizations": func(a string) error {
+			_, err := c.ListCharacterizations(mallory, &appraisalv1.ListCharacterizationsRequest{Parent: a + "/instances/i1"})
+			return err
+		},
+		"UpdateCharacterization": func(a string) error {
+			_, err := c.UpdateCharacterization(mallory, &appraisalv1.UpdateCharacterizationRequest{
+				Characterization: &appraisalv1.Characterization{Name: a + "/instances/i1/characterizations/CM-1.1", Value: vFM, Evidence: []string{"e1"}}, AllowMissing: true,
+			})
+			return err
+		},
+		"BatchUpdateCharacterizations": func(a string) error {
+			_, err := c.BatchUpdateCharacterizations(mallory, &appraisalv1.BatchUpdateCharacterizationsRequest{Parent: a, Requests: []*appraisalv1.UpdateCharacterizationRequest{{
+				Characterization: &appraisalv1.Characterization{Name: a + "/instances/i1/characterizations/CM-1.1", Value: vFM}, AllowMissing: true,
+			}}})
+			return err
+		},
+		"RecordTeamDecision": func(a string) error {
+			_, err := c.RecordTeamDecision(mallory, &appraisalv1.RecordTeamDecisionRequest{Parent: a, TeamDecision: &appraisalv1.TeamDecision{Key: "par:RSK:2", Value: "SATISFIED", Rationale: "x"}})
+			return err
+		},
+		"ListTeamDecisions": func(a string) error {
+			_, err := c.ListTeamDecisions(mallory, &appraisalv1.ListTeamDecisionsRequest{Parent: a})
+			return err
+		},
+		"GetRatings": func(a string) error {
+			_, err := c.GetRatings(mallory, &appraisalv1.GetRatingsRequest{Name: a + "/ratings"})
+			return err
+		},
+		"GetAppraisalReport": func(a string) error {
+			_, err := c.GetAppraisalReport(mallory, &appraisalv1.GetAppraisalReportRequest{Name: a})
+			return err
+		},
+		"CompareAppraisals": func(a string) error {
+			_, err := c.CompareAppraisals(mallory, &appraisalv1.CompareAppraisalsRequest{Name: a, OtherAppraisal: own.name})
+			return err
+		},
+		"CompareAppraisals other_appraisal": func(a string) error {
+			_, err := c.CompareAppraisals(mallory, &appraisalv1.CompareAppraisalsRequest{Name: own.name, OtherAppraisal: a})
+			return err
+		},
+		"ListAppraisalEvents": func(a string) error {
+			_, err := c.ListAppraisalEvents(mallory, &appraisalv1.ListAppraisalEventsRequest{Parent: a})
+			return err
+		},
+		"VerifyAuditTrail": func(a string) error {
+			_, err := c.VerifyAuditTrail(mallory, &appraisalv1.VerifyAuditTrailRequest{Name: a})
+			return err
+		},
+		"WatchAppraisal": func(a string) error {
+			stream, err := c.WatchAppraisal(mallory, &appraisalv1.WatchAppraisalRequest{Name: a})
+			if err != nil {
+				return err
+			}
+			_, err = stream.Recv()
+			return err
+		},
+	}
+	// Methods that name no appraisal: the caller's own list and the
+	// tenant's settings.
+	noReference := []string{"ListAppraisals", "GetSettings", "UpdateSettings"}
+
+	for _, m := range appraisalv1.AppraisalService_ServiceDesc.Methods {
+		if _, ok := calls[m.MethodName]; !ok && !slices.Contains(noReference, m.MethodName) {
+			t.Errorf("%s is not classified: add it to the table or to noReference", m.MethodName)
+		}
+	}
+	for _, s := range appraisalv1.AppraisalService_ServiceDesc.Streams {
+		if _, ok := calls[s.StreamName]; !ok && !slices.Contains(noReference, s.StreamName) {
+			t.Errorf("%s is not classified: add it to the table or to noReference", s.StreamName)
+		}
+	}
+	for _, what := range slices.Sorted(maps.Keys(calls)) {
+		call := calls[what]
+		t.Run(what, func(t *testing.T) {
+			hiddenErr := call(victim.name)
+			st := wantStatus(t, hiddenErr, codes.NotFound)
+			if strings.Contains(st.Message(), "mal-") {
+				t.Fatalf("the answer is about mallory's own appraisal, not the reference: %v", st)
+			}
+			want := bytes.ReplaceAll(answer(t, hiddenErr), []byte(victim.name), []byte(absent))
+			sameAnswer(t, what+" of a missing appraisal", call(absent), want)
+		})
+	}
+	// Nothing of victim changed.
+	if a := victim.get(t); a.GetState() != appraisalv1.Appraisal_STATE_RATED || a.GetDisplayName() != draftAppraisal().GetDisplayName() {
+		t.Fatalf("victim changed: %v", a)
+	}
 }
