@@ -637,3 +637,34 @@ func TestRedteamH4_EveryReferenceAnswersAsAMissingAppraisal(t *testing.T) {
 		t.Fatalf("victim changed: %v", a)
 	}
 }
+
+// TestRedteamH4_SustainmentChainNeedsReadAccess: a sustainment's validity
+// counts the sustainments before it, reading every appraisal of the chain,
+// so the caller must be able to read each of them, not only the one it
+// names.
+func TestRedteamH4_SustainmentChainNeedsReadAccess(t *testing.T) {
+	h := newHarness(t)
+	bench, _ := h.rated(t, tenantA, "bench", nil, nil)
+	first, _ := h.rated(t, tenantA, "sustain-1", func(a *appraisalv1.Appraisal) {
+		a.Type, a.PreviousAppraisal = appraisalv1.AppraisalType_APPRAISAL_TYPE_SUSTAINMENT, bench.name
+	}, nil)
+	first.addMember(t, "mallory", appraisalv1.TeamMember_ROLE_OBSERVER)
+	mallory := as(t, h.env, "mallory", tenantA, auth.RoleLeadAppraiser, auth.RoleAppraiser)
+	second, err := h.ledBy(t, mallory, tenantA, "sustain-2", func(a *appraisalv1.Appraisal) {
+		a.Type, a.PreviousAppraisal = appraisalv1.AppraisalType_APPRAISAL_TYPE_SUSTAINMENT, first.name
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	second.conductingBy(t, "mallory")
+	second.characterizeAll(t, vFM, nil)
+	_, err = h.client.GetAppraisal(mallory, &appraisalv1.GetAppraisalRequest{Name: bench.name})
+	hidden := answer(t, err)
+	_, err = h.client.RateAppraisal(mallory, &appraisalv1.RateAppraisalRequest{Name: second.name})
+	sameAnswer(t, "RateAppraisal of a sustainment whose chain she may not read", err, hidden)
+
+	bench.addMember(t, "mallory", appraisalv1.TeamMember_ROLE_OBSERVER)
+	if a := second.rate(t); a.GetMaturityLevel() != 2 || !a.GetRatingOfRecord() {
+		t.Fatalf("sustainment rated %v", a)
+	}
+}
