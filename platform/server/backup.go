@@ -125,6 +125,7 @@ func (cfg BackupConfig) serve(w http.ResponseWriter, r *http.Request, op auth.Op
 	snap, size, err := db.Snapshot()
 	if err != nil {
 		log.ErrorContext(r.Context(), "backup failed", slog.String("error", err.Error()))
+		_ = rc.SetWriteDeadline(time.Now().Add(cfg.StallTimeout)) // the snapshot may have taken a while
 		writeHTTPError(w, err)
 		return
 	}
