@@ -57,7 +57,7 @@ func newBackupCommand() *cobra.Command {
 		Use:   "backup",
 		Short: "Copy a running service's store through its admin backup endpoint",
 		Long: `backup asks a running service for an online, consistent copy of its store
-(GET /backup/{service} on its admin listener, admin token required), checks
+(GET /backup/{service} on its admin listener, operator token required), checks
 that the copy is a sound store of that service, and only then puts it at
 --out.`,
 		Example: "  aim backup --service appraisal --out appraisal-2026-11-28.db --admin-addr 127.0.0.1:9091 --token $AIM_TOKEN",
@@ -81,7 +81,7 @@ that the copy is a sound store of that service, and only then puts it at
 	fs.StringVar(&cfg.Service, "service", "", "the service whose store to copy: model, appraisal or crosswalk")
 	fs.StringVar(&cfg.Out, "out", "", "where to write the copy")
 	fs.StringVar(&cfg.AdminAddr, "admin-addr", defaultAdminAddr, "the service's admin address")
-	fs.StringVar(&cfg.Token, "token", "", "a token with the admin role")
+	fs.StringVar(&cfg.Token, "token", "", "an operator token (aim token --operator in development); tenant tokens, admin or not, are refused")
 	fs.DurationVar(&cfg.Timeout, "timeout", 10*time.Minute, "give up after this long")
 	return cmd
 }
