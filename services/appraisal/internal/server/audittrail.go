@@ -2,6 +2,11 @@ package server
 
 import (
 	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"google.golang.org/protobuf/proto"
 
 	appraisalv1 "github.com/aim-platform/aim/gen/aim/appraisal/v1"
 	"github.com/aim-platform/aim/platform/auth"
@@ -10,39 +15,248 @@ import (
 	"github.com/aim-platform/aim/services/appraisal/internal/store"
 )
 
-// VerifyAuditTrail recomputes the chain in one read transaction.
+// VerifyAuditTrail checks, in one read transaction, that the trail proves
+// the stored state: the hash chain holds, it ends at the head recorded with
+// the appraisal and at the signed checkpoint, and every stored record is
+// what the last event that changed it says it became.
 func (s *Server) VerifyAuditTrail(ctx context.Context, req *appraisalv1.VerifyAuditTrailRequest) (*appraisalv1.VerifyAuditTrailResponse, error) {
 	who, err := auth.Caller(ctx, auth.KnownRoles()...)
 	if err != nil {
 		return nil, err
 	}
-	resp := &appraisalv1.VerifyAuditTrailResponse{Verified: true}
+	var resp *appraisalv1.VerifyAuditTrailResponse
 	err = s.store.View(who.Tenant, appraisalID(req.GetName()), func(t *store.Tx) error {
 		if _, err := mustRead(t, who); err != nil {
 			return err
 		}
-		var v audit.Verifier
-		err := t.ForEach(store.KindEvents, func(k, raw []byte) error {
-			if !resp.GetVerified() {
-				return nil
-			}
-			e := &appraisalv1.AuditEvent{}
-			if err := pstore.UnmarshalProto(raw, e); err != nil {
-				resp.Verified, resp.Reason = false, "the stored event does not decode"
-				resp.FirstBrokenEvent = store.EventName(appraisalID(req.GetName()), int64(v.Checked()+1))
-				return nil
-			}
-			if why := v.Next(e); why != "" {
-				resp.Verified, resp.Reason = false, why
-				resp.FirstBrokenEvent = store.EventName(appraisalID(req.GetName()), v.Checked())
-			}
-			return nil
-		})
-		resp.EventsChecked = v.Checked()
+		var err error
+		resp, err = verifyTrail(t, s.store.AuditKeys())
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	return resp, nil
+}
+
+// lastChange is the latest event that touched a resource.
+type lastChange struct {
+	seq   int64
+	after string
+}
+
+// verifyTrail checks the trail of the appraisal t is on.
+func verifyTrail(t *store.Tx, keys *audit.Keys) (*appraisalv1.VerifyAuditTrailResponse, error) {
+	resp := &appraisalv1.VerifyAuditTrailResponse{Verified: true}
+	fail := func(reason string) {
+		if resp.GetVerified() {
+			resp.Verified, resp.Reason = false, reason
+		}
+	}
+	// The chain, and the last change of every resource it names.
+	var v audit.Verifier
+	var last *appraisalv1.AuditEvent
+	latest := map[string]lastChange{}
+	err := t.ForEach(store.KindEvents, func(_, raw []byte) error {
+		if resp.GetFirstBrokenEvent() != "" {
+			return nil
+		}
+		e := &appraisalv1.AuditEvent{}
+		if err := pstore.UnmarshalProto(raw, e); err != nil {
+			resp.FirstBrokenEvent = store.EventName(t.ID(), v.Checked()+1)
+			fail("the stored event does not decode")
+			return nil
+		}
+		if why := v.Next(e); why != "" {
+			resp.FirstBrokenEvent = store.EventName(t.ID(), v.Checked())
+			fail(why)
+			return nil
+		}
+		last = e
+		latest[e.GetResource()] = lastChange{seq: e.GetSequence(), after: e.GetAfterDigest()}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	resp.EventsChecked = v.Checked()
+	chainOK := resp.GetFirstBrokenEvent() == ""
+
+	// The end of the trail: the recorded head and the signed checkpoint.
+	if resp.Head, err = t.Head(); err != nil {
+		return nil, err
+	}
+	if resp.Checkpoint, err = t.Checkpoint(); err != nil {
+		return nil, err
+	}
+	if chainOK {
+		if why := checkHead(resp.GetHead(), last); why != "" {
+			fail(why)
+			resp.Mismatches = append(resp.Mismatches, &appraisalv1.AuditMismatch{Resource: t.Name(), Reason: why})
+		}
+	}
+	state, why := checkCheckpoint(keys, resp.GetCheckpoint(), t.Name(), last)
+	resp.CheckpointState = state
+	if why != "" {
+		fail(why)
+		resp.Mismatches = append(resp.Mismatches, &appraisalv1.AuditMismatch{Resource: t.Name(), Reason: why})
+	}
+
+	// The state: each stored record against its last event. Events after a
+	// break in the chain prove nothing, so the state is compared only on a
+	// whole chain.
+	if chainOK {
+		mismatches, err := compareState(t, latest)
+		if err != nil {
+			return nil, err
+		}
+		if len(mismatches) > 0 {
+			fail(mismatches[0].GetResource() + ": " + mismatches[0].GetReason())
+		}
+		resp.Mismatches = append(resp.Mismatches, mismatches...)
+	}
+	return resp, nil
+}
+
+// checkHead compares the recorded head with the trail's last event.
+func checkHead(head *appraisalv1.AuditHead, last *appraisalv1.AuditEvent) string {
+	switch {
+	case head == nil:
+		return "the appraisal has no recorded head: the end of its trail cannot be checked"
+	case head.GetSequence() > last.GetSequence():
+		return fmt.Sprintf("the trail ends at event %d but its recorded head is event %d: events %d to %d are missing",
+			last.GetSequence(), head.GetSequence(), last.GetSequence()+1, head.GetSequence())
+	case head.GetSequence() < last.GetSequence():
+		return fmt.Sprintf("the trail has events %d to %d after its recorded head", head.GetSequence()+1, last.GetSequence())
+	case head.GetHash() != last.GetHash():
+		return fmt.Sprintf("the recorded head's hash is not the hash of event %d", last.GetSequence())
+	}
+	return ""
+}
+
+// checkCheckpoint checks the signed checkpoint against the trail's last
+// event.
+func checkCheckpoint(keys *audit.Keys, c *appraisalv1.AuditCheckpoint, name string, last *appraisalv1.AuditEvent) (appraisalv1.VerifyAuditTrailResponse_CheckpointState, string) {
+	if keys == nil {
+		return appraisalv1.VerifyAuditTrailResponse_CHECKPOINT_STATE_NO_KEY, ""
+	}
+	invalid := appraisalv1.VerifyAuditTrailResponse_CHECKPOINT_STATE_INVALID
+	switch {
+	case c == nil:
+		return appraisalv1.VerifyAuditTrailResponse_CHECKPOINT_STATE_MISSING,
+			"the appraisal has no signed checkpoint: the end of its trail is not proven (one is signed at its next change)"
+	case keys.Check(c) != "":
+		return invalid, keys.Check(c)
+	case c.GetAppraisal() != name:
+		return invalid, fmt.Sprintf("the signed checkpoint is for %s", c.GetAppraisal())
+	case c.GetSequence() > last.GetSequence():
+		return invalid, fmt.Sprintf("the signed checkpoint is at event %d but the trail ends at event %d: events %d to %d are missing",
+			c.GetSequence(), last.GetSequence(), last.GetSequence()+1, c.GetSequence())
+	case c.GetSequence() < last.GetSequence():
+		return invalid, fmt.Sprintf("events %d to %d come after the latest signed checkpoint (event %d): they were not written by a service holding the audit key",
+			c.GetSequence()+1, last.GetSequence(), c.GetSequence())
+	case c.GetHash() != last.GetHash():
+		return invalid, fmt.Sprintf("the signed checkpoint's hash is not the hash of event %d", last.GetSequence())
+	}
+	return appraisalv1.VerifyAuditTrailResponse_CHECKPOINT_STATE_SIGNED, ""
+}
+
+// auditedKind is a kind of stored record that every change of is an event,
+// and how its store keys map to resource names.
+type auditedKind struct {
+	kind store.Kind
+	newT func() namedMessage
+	name func(appraisal, key string) string
+}
+
+type namedMessage interface {
+	proto.Message
+	GetName() string
+}
+
+// auditedKinds are the stored records the trail accounts for. Not listed:
+// the scope copied from the model catalog at planning (KindScope,
+// KindScopeAreas, KindScopeView) and the rating engine's raw result
+// (finalResultKey), which no event carries a digest of.
+var auditedKinds = []auditedKind{
+	{store.KindMembers, func() namedMessage { return &appraisalv1.TeamMember{} }, childName(members.coll)},
+	{store.KindInstances, func() namedMessage { return &appraisalv1.Instance{} }, childName(instances.coll)},
+	{store.KindEvidence, func() namedMessage { return &appraisalv1.Evidence{} }, childName(evidence.coll)},
+	{store.KindFindings, func() namedMessage { return &appraisalv1.Finding{} }, childName(findings.coll)},
+	{store.KindChars, func() namedMessage { return &appraisalv1.Characterization{} }, func(a, key string) string {
+		inst, practice, _ := strings.Cut(key, "/")
+		return a + "/instances/" + inst + "/characterizations/" + practice
+	}},
+	{store.KindDecisions, func() namedMessage { return &appraisalv1.TeamDecision{} }, func(a, key string) string {
+		return a + "/teamDecisions/" + decisionID(key)
+	}},
+	{store.KindRatings, func() namedMessage { return &appraisalv1.Ratings{} }, func(a, key string) string {
+		if key != finalRatingsKey {
+			return "" // the raw result, not a resource
+		}
+		return a + "/ratings"
+	}},
+}
+
+func childName(coll string) func(a, key string) string {
+	return func(a, key string) string { return a + "/" + coll + "/" + key }
+}
+
+// compareState compares every audited record with the after digest of the
+// last event that named it, and finds events whose record is gone.
+func compareState(t *store.Tx, latest map[string]lastChange) ([]*appraisalv1.AuditMismatch, error) {
+	var out []*appraisalv1.AuditMismatch
+	seen := map[string]bool{}
+	check := func(name string, m namedMessage, decodeErr error) {
+		seen[name] = true
+		reason := ""
+		change, evented := latest[name]
+		switch {
+		case decodeErr != nil:
+			reason = "the stored record does not decode"
+		case m.GetName() != name:
+			reason = fmt.Sprintf("the record stored as %s names itself %q", name, m.GetName())
+		case !evented:
+			reason = "the record has no event: it was written outside the trail"
+		case change.after == "":
+			reason = fmt.Sprintf("event %d deleted the record, but it is stored", change.seq)
+		case change.after != audit.Digest(m):
+			reason = fmt.Sprintf("the stored record is not what event %d, the last that changed it, made it (its digest differs)", change.seq)
+		}
+		if reason != "" {
+			out = append(out, &appraisalv1.AuditMismatch{Resource: name, Reason: reason})
+		}
+	}
+	a, err := t.Appraisal()
+	if err != nil {
+		return nil, err
+	}
+	check(t.Name(), a, nil)
+	for _, k := range auditedKinds {
+		err := t.ForEach(k.kind, func(key, raw []byte) error {
+			name := k.name(t.Name(), string(key))
+			if name == "" {
+				return nil
+			}
+			m := k.newT()
+			check(name, m, pstore.UnmarshalProto(raw, m))
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	var gone []string
+	for name, change := range latest {
+		if !seen[name] && change.after != "" {
+			gone = append(gone, name)
+		}
+	}
+	sort.Slice(gone, func(i, j int) bool { return latest[gone[i]].seq < latest[gone[j]].seq })
+	for _, name := range gone {
+		out = append(out, &appraisalv1.AuditMismatch{
+			Resource: name, Reason: fmt.Sprintf("event %d says the record exists, but it is not stored", latest[name].seq),
+		})
+	}
+	return out, nil
 }
