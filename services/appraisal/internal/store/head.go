@@ -20,11 +20,11 @@ const (
 
 // SetAuditKeys makes every later write sign a checkpoint of the trail's
 // head with keys (nil: none). Call it before the store serves.
-func (s *Store) SetAuditKeys(k *audit.Keys) { s.keys = k }
+func (s *Store) SetAuditKeys(k *audit.Keys) { s.keys.Store(k) }
 
 // AuditKeys returns the keys checkpoints are signed and checked with, or
 // nil when the service has none.
-func (s *Store) AuditKeys() *audit.Keys { return s.keys }
+func (s *Store) AuditKeys() *audit.Keys { return s.keys.Load() }
 
 // seal records the head of the trail after a write that emitted events,
 // in the write's transaction, and signs a checkpoint of it when the store

@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/binary"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -73,7 +74,7 @@ var Schema = pstore.Schema{
 type Store struct {
 	db   *pstore.DB
 	now  func() time.Time
-	keys *audit.Keys // signs checkpoints; nil: none are written
+	keys atomic.Pointer[audit.Keys] // signs checkpoints; nil: none are written
 }
 
 // Open opens (or creates) the store at cfg.Path.
@@ -277,7 +278,7 @@ func (s *Store) Update(tenant, id, actor string, fn func(*Tx) error) ([]*apprais
 			return err
 		}
 		events = t.events
-		return t.seal(s.keys)
+		return t.seal(s.keys.Load())
 	})
 	if err != nil {
 		return nil, err
@@ -369,7 +370,7 @@ func (s *Store) Create(tenant, id, actor, requestID string, fingerprint []byte, 
 			}
 		}
 		stored, events = a, t.events
-		return t.seal(s.keys)
+		return t.seal(s.keys.Load())
 	})
 	return stored, replayed, events, err
 }

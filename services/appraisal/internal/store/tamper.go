@@ -71,6 +71,18 @@ func (s *Store) RewriteRecord(tenant, id string, k Kind, key string, m proto.Mes
 	})
 }
 
+// PutRecord stores m as an item of a kind, bypassing the trail. For tests
+// and incident drills only.
+func (s *Store) PutRecord(tenant, id string, k Kind, key string, m proto.Message) error {
+	return s.db.Update(func(tx *bbolt.Tx) error {
+		t, err := s.begin(tx, tenant, id, "")
+		if err != nil {
+			return err
+		}
+		return pstore.PutProto(t.bucket(k), []byte(key), m)
+	})
+}
+
 // DeleteRecord removes one stored item of a kind, bypassing the trail.
 // For tests and incident drills only.
 func (s *Store) DeleteRecord(tenant, id string, k Kind, key string) error {
