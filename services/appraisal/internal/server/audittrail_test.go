@@ -3,6 +3,8 @@ package server_test
 import (
 	"crypto/ed25519"
 	"crypto/rand"
+	"encoding/json"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -324,5 +326,56 @@ func TestRedteamM5_RewrittenHeadIsExposedByCheckpoint(t *testing.T) {
 	g := attack(t, plain, "victim-z")
 	if v := g.verify(t); !v.GetVerified() || v.GetCheckpointState() != cpNoKey {
 		t.Fatalf("without a key: %v", v)
+	}
+}
+
+// TestRedteamM5_ReportShowsHeadAndCheckpoint: the results report (JSON and
+// HTML) carries the head of the trail, its signed checkpoint and whether
+// the trail proves what the report shows.
+func TestRedteamM5_ReportShowsHeadAndCheckpoint(t *testing.T) {
+	h, keys := newKeyedHarness(t)
+	f, _ := h.rated(t, tenantA, "reported", nil, nil)
+	v := f.verify(t)
+	report := func(format appraisalv1.GetAppraisalReportRequest_Format) string {
+		t.Helper()
+		resp, err := h.client.GetAppraisalReport(f.amy, &appraisalv1.GetAppraisalReportRequest{Name: f.name, Format: format})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(resp.GetBody().GetData())
+	}
+	var doc struct {
+		AuditTrail struct {
+			Verified   bool
+			Head       struct{ Sequence, Hash string }
+			Checkpoint struct {
+				Sequence, Hash, Signature string
+				KeyID                     string `json:"keyId"`
+			}
+			CheckpointState string
+		}
+	}
+	raw := report(appraisalv1.GetAppraisalReportRequest_FORMAT_JSON)
+	if err := json.Unmarshal([]byte(raw), &doc); err != nil {
+		t.Fatalf("%v: %s", err, raw)
+	}
+	at := doc.AuditTrail
+	seq := strconv.FormatInt(v.GetHead().GetSequence(), 10)
+	if !at.Verified || at.Head.Sequence != seq || at.Head.Hash != v.GetHead().GetHash() || at.Checkpoint.Sequence != seq ||
+		at.Checkpoint.Hash != at.Head.Hash || at.Checkpoint.KeyID != keys.ID() || at.Checkpoint.Signature == "" || at.CheckpointState != "CHECKPOINT_STATE_SIGNED" {
+		t.Fatalf("auditTrail in the JSON report = %+v, want the head and checkpoint of %v", at, v)
+	}
+	page := report(appraisalv1.GetAppraisalReportRequest_FORMAT_HTML)
+	for _, want := range []string{"Audit trail", "Verified", "event " + seq, v.GetHead().GetHash(), keys.ID(), "SIGNED"} {
+		if !strings.Contains(page, want) {
+			t.Fatalf("the HTML report lacks %q", want)
+		}
+	}
+	if err := h.store.RewriteAppraisal(tenantA, f.id, func(a *appraisalv1.Appraisal) { a.DisplayName = "TAMPERED secret" }); err != nil {
+		t.Fatal(err)
+	}
+	page = report(appraisalv1.GetAppraisalReportRequest_FORMAT_HTML)
+	if !strings.Contains(page, "Not verified") || !strings.Contains(page, "<code>"+f.name+"</code>") {
+		t.Fatalf("the HTML report of a tampered appraisal does not say so:\n%s", page[strings.Index(page, "Audit trail"):])
 	}
 }
