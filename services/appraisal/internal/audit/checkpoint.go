@@ -74,8 +74,9 @@ func checkpointPayload(c *appraisalv1.AuditCheckpoint) []byte {
 		out = append(out, b...)
 	}
 	num := func(v int64) {
-		binary.BigEndian.PutUint64(n[:], uint64(v))
-		field(n[:])
+		var b [8]byte
+		binary.BigEndian.PutUint64(b[:], uint64(v))
+		field(b[:])
 	}
 	field([]byte(checkpointDomain))
 	field([]byte(c.GetAppraisal()))
