@@ -3,8 +3,8 @@ package server
 import (
 	"bytes"
 	"context"
-	"encoding/hex"
 	_ "embed"
+	"encoding/hex"
 	"html/template"
 	"strings"
 
