@@ -128,3 +128,16 @@ func TestLoadKeysRefusesBadFiles(t *testing.T) {
 		t.Error("absent file: loaded")
 	}
 }
+
+// BenchmarkCheckpointSign is the cost every write transaction pays for its
+// checkpoint (ADR 0008).
+func BenchmarkCheckpointSign(b *testing.B) {
+	keys, _, err := EnsureKey(filepath.Join(b.TempDir(), "k.pem"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	at := time.Now()
+	for b.Loop() {
+		keys.Sign("appraisals/a-rather-long-appraisal-id", 12345, "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", at)
+	}
+}
