@@ -4411,7 +4411,11 @@ type VerifyAuditTrailResponse struct {
 	// The stored records that differ from what the trail says they are, and
 	// the events whose record is gone. Empty when the state matches the
 	// trail.
-	Mismatches    []*AuditMismatch `protobuf:"bytes,8,rep,name=mismatches,proto3" json:"mismatches,omitempty"`
+	Mismatches []*AuditMismatch `protobuf:"bytes,8,rep,name=mismatches,proto3" json:"mismatches,omitempty"`
+	// What the answer cannot vouch for even when verified, for example the
+	// events written before the store recorded the trail's head, or the end
+	// of the trail when the service has no audit key.
+	Unproven      []string `protobuf:"bytes,9,rep,name=unproven,proto3" json:"unproven,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -4498,6 +4502,13 @@ func (x *VerifyAuditTrailResponse) GetCheckpointState() VerifyAuditTrailResponse
 func (x *VerifyAuditTrailResponse) GetMismatches() []*AuditMismatch {
 	if x != nil {
 		return x.Mismatches
+	}
+	return nil
+}
+
+func (x *VerifyAuditTrailResponse) GetUnproven() []string {
+	if x != nil {
+		return x.Unproven
 	}
 	return nil
 }
@@ -5248,7 +5259,7 @@ const file_aim_appraisal_v1_appraisal_service_proto_rawDesc = "" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x86\x01\n" +
 	"\x17VerifyAuditTrailRequest\x12k\n" +
 	"\x04name\x18\x01 \x01(\tBW\xe0A\x02\xfaA&\n" +
-	"$appraisal.aim-platform.dev/Appraisal\xbaH(r&2$^appraisals/[a-z0-9][a-z0-9-]{0,62}$R\x04name\"\xeb\x04\n" +
+	"$appraisal.aim-platform.dev/Appraisal\xbaH(r&2$^appraisals/[a-z0-9][a-z0-9-]{0,62}$R\x04name\"\x87\x05\n" +
 	"\x18VerifyAuditTrailResponse\x12\x1a\n" +
 	"\bverified\x18\x01 \x01(\bR\bverified\x12%\n" +
 	"\x0eevents_checked\x18\x02 \x01(\x03R\reventsChecked\x12,\n" +
@@ -5261,7 +5272,8 @@ const file_aim_appraisal_v1_appraisal_service_proto_rawDesc = "" +
 	"\x10checkpoint_state\x18\a \x01(\x0e2:.aim.appraisal.v1.VerifyAuditTrailResponse.CheckpointStateR\x0fcheckpointState\x12?\n" +
 	"\n" +
 	"mismatches\x18\b \x03(\v2\x1f.aim.appraisal.v1.AuditMismatchR\n" +
-	"mismatches\"\xa9\x01\n" +
+	"mismatches\x12\x1a\n" +
+	"\bunproven\x18\t \x03(\tR\bunproven\"\xa9\x01\n" +
 	"\x0fCheckpointState\x12 \n" +
 	"\x1cCHECKPOINT_STATE_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17CHECKPOINT_STATE_SIGNED\x10\x01\x12\x1b\n" +

@@ -1816,8 +1816,13 @@ type AuditHead struct {
 	// sequence were written before the store recorded heads; whether the
 	// trail then had more events cannot be proven.
 	AnchorSequence int64 `protobuf:"varint,3,opt,name=anchor_sequence,json=anchorSequence,proto3" json:"anchor_sequence,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// The SHA-256 over the records no event carries a digest of (the scope
+	// copied from the model catalog at planning and the stored ratings),
+	// recomputed by each write that changes them. Empty while there are none,
+	// and for an appraisal anchored by the upgrade until such a write.
+	ContentDigest string `protobuf:"bytes,4,opt,name=content_digest,json=contentDigest,proto3" json:"content_digest,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *AuditHead) Reset() {
@@ -1871,6 +1876,13 @@ func (x *AuditHead) GetAnchorSequence() int64 {
 	return 0
 }
 
+func (x *AuditHead) GetContentDigest() string {
+	if x != nil {
+		return x.ContentDigest
+	}
+	return ""
+}
+
 // AuditCheckpoint is an audit head signed with the service's audit key, a
 // key the data file does not hold: whoever can write the file can rewrite
 // the head but cannot sign a checkpoint for it.
@@ -1887,9 +1899,12 @@ type AuditCheckpoint struct {
 	// Which key signed it: the first 16 hex digits of the SHA-256 of the
 	// Ed25519 public key.
 	KeyId string `protobuf:"bytes,5,opt,name=key_id,json=keyId,proto3" json:"key_id,omitempty"`
-	// The Ed25519 signature over the appraisal, sequence, hash and time,
-	// each length-prefixed (see docs/audit-trail.md).
-	Signature     []byte `protobuf:"bytes,6,opt,name=signature,proto3" json:"signature,omitempty"`
+	// The Ed25519 signature over the appraisal, sequence, hash, time, key id
+	// and content digest, each length-prefixed (see docs/audit-trail.md).
+	Signature []byte `protobuf:"bytes,6,opt,name=signature,proto3" json:"signature,omitempty"`
+	// The head's content_digest when the checkpoint was signed; covered by
+	// the signature.
+	ContentDigest string `protobuf:"bytes,7,opt,name=content_digest,json=contentDigest,proto3" json:"content_digest,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1964,6 +1979,13 @@ func (x *AuditCheckpoint) GetSignature() []byte {
 		return x.Signature
 	}
 	return nil
+}
+
+func (x *AuditCheckpoint) GetContentDigest() string {
+	if x != nil {
+		return x.ContentDigest
+	}
+	return ""
 }
 
 var File_aim_appraisal_v1_resources_proto protoreflect.FileDescriptor
@@ -2134,18 +2156,20 @@ const file_aim_appraisal_v1_resources_proto_rawDesc = "" +
 	"\rprevious_hash\x18\t \x01(\tR\fpreviousHash\x12\x12\n" +
 	"\x04hash\x18\n" +
 	" \x01(\tR\x04hash:`\xeaA]\n" +
-	"%appraisal.aim-platform.dev/AuditEvent\x12%appraisals/{appraisal}/events/{event}*\x06events2\x05event\"d\n" +
+	"%appraisal.aim-platform.dev/AuditEvent\x12%appraisals/{appraisal}/events/{event}*\x06events2\x05event\"\x8b\x01\n" +
 	"\tAuditHead\x12\x1a\n" +
 	"\bsequence\x18\x01 \x01(\x03R\bsequence\x12\x12\n" +
 	"\x04hash\x18\x02 \x01(\tR\x04hash\x12'\n" +
-	"\x0fanchor_sequence\x18\x03 \x01(\x03R\x0eanchorSequence\"\xd9\x01\n" +
+	"\x0fanchor_sequence\x18\x03 \x01(\x03R\x0eanchorSequence\x12%\n" +
+	"\x0econtent_digest\x18\x04 \x01(\tR\rcontentDigest\"\x80\x02\n" +
 	"\x0fAuditCheckpoint\x12\x1c\n" +
 	"\tappraisal\x18\x01 \x01(\tR\tappraisal\x12\x1a\n" +
 	"\bsequence\x18\x02 \x01(\x03R\bsequence\x12\x12\n" +
 	"\x04hash\x18\x03 \x01(\tR\x04hash\x12C\n" +
 	"\x0fcheckpoint_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\x0echeckpointTime\x12\x15\n" +
 	"\x06key_id\x18\x05 \x01(\tR\x05keyId\x12\x1c\n" +
-	"\tsignature\x18\x06 \x01(\fR\tsignature*\xb6\x02\n" +
+	"\tsignature\x18\x06 \x01(\fR\tsignature\x12%\n" +
+	"\x0econtent_digest\x18\a \x01(\tR\rcontentDigest*\xb6\x02\n" +
 	"\x15CharacterizationValue\x12&\n" +
 	"\"CHARACTERIZATION_VALUE_UNSPECIFIED\x10\x00\x12&\n" +
 	"\"CHARACTERIZATION_VALUE_FULLY_MEETS\x10\x01\x12(\n" +

@@ -63,8 +63,8 @@ func (k *Keys) ID() string { return k.id }
 func (k *Keys) Retired() int { return k.retired }
 
 // checkpointPayload is what a checkpoint's signature covers: the domain,
-// the appraisal, the sequence, the hash, the time and the key id, each
-// length-prefixed.
+// the appraisal, the sequence, the hash, the time, the key id and the
+// content digest, each length-prefixed.
 func checkpointPayload(c *appraisalv1.AuditCheckpoint) []byte {
 	var out []byte
 	var n [8]byte
@@ -85,14 +85,16 @@ func checkpointPayload(c *appraisalv1.AuditCheckpoint) []byte {
 	num(c.GetCheckpointTime().GetSeconds())
 	num(int64(c.GetCheckpointTime().GetNanos()))
 	field([]byte(c.GetKeyId()))
+	field([]byte(c.GetContentDigest()))
 	return out
 }
 
-// Sign returns a checkpoint for the head (seq, hash) of an appraisal's
-// trail at a time.
-func (k *Keys) Sign(appraisal string, seq int64, hash string, at time.Time) *appraisalv1.AuditCheckpoint {
+// Sign returns a checkpoint of an appraisal's trail head (sequence, hash
+// and content digest) at a time.
+func (k *Keys) Sign(appraisal string, head *appraisalv1.AuditHead, at time.Time) *appraisalv1.AuditCheckpoint {
 	c := &appraisalv1.AuditCheckpoint{
-		Appraisal: appraisal, Sequence: seq, Hash: hash, CheckpointTime: timestamppb.New(at), KeyId: k.id,
+		Appraisal: appraisal, Sequence: head.GetSequence(), Hash: head.GetHash(), CheckpointTime: timestamppb.New(at), KeyId: k.id,
+		ContentDigest: head.GetContentDigest(),
 	}
 	c.Signature = ed25519.Sign(k.signer, checkpointPayload(c))
 	return c

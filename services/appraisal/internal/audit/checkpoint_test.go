@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	appraisalv1 "github.com/aim-platform/aim/gen/aim/appraisal/v1"
 )
 
 func TestCheckpointSignAndCheck(t *testing.T) {
@@ -25,7 +27,7 @@ func TestCheckpointSignAndCheck(t *testing.T) {
 		t.Fatalf("EnsureKey of an existing file = %v, %v; want the same key", created, err)
 	}
 	at := time.Date(2026, 12, 2, 17, 0, 0, 0, time.UTC)
-	c := keys.Sign("appraisals/a", 12, "abc", at)
+	c := keys.Sign("appraisals/a", &appraisalv1.AuditHead{Sequence: 12, Hash: "abc", ContentDigest: "c"}, at)
 	if why := keys.Check(c); why != "" {
 		t.Fatalf("a fresh checkpoint: %s", why)
 	}
@@ -34,14 +36,15 @@ func TestCheckpointSignAndCheck(t *testing.T) {
 		"hash":      func() { c.Hash = "abd" },
 		"appraisal": func() { c.Appraisal = "appraisals/b" },
 		"time":      func() { c.CheckpointTime.Seconds-- },
+		"content":   func() { c.ContentDigest = "d" },
 	} {
-		c = keys.Sign("appraisals/a", 12, "abc", at)
+		c = keys.Sign("appraisals/a", &appraisalv1.AuditHead{Sequence: 12, Hash: "abc", ContentDigest: "c"}, at)
 		edit()
 		if keys.Check(c) == "" {
 			t.Errorf("a checkpoint with its %s changed still checks", name)
 		}
 	}
-	c = keys.Sign("appraisals/a", 12, "abc", at)
+	c = keys.Sign("appraisals/a", &appraisalv1.AuditHead{Sequence: 12, Hash: "abc", ContentDigest: "c"}, at)
 	c.KeyId = "0000000000000000"
 	if why := keys.Check(c); !strings.Contains(why, "does not know") {
 		t.Errorf("unknown key: %q", why)
@@ -57,7 +60,7 @@ func TestCheckpointKeyRotation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	signedOld := oldKeys.Sign("appraisals/a", 3, "h", time.Now())
+	signedOld := oldKeys.Sign("appraisals/a", &appraisalv1.AuditHead{Sequence: 3, Hash: "h"}, time.Now())
 	if err := WriteNewKey(newPath); err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +96,7 @@ func TestCheckpointKeyRotation(t *testing.T) {
 	if rotated.ID() != fresh.ID() || rotated.Retired() != 1 || rotated.Check(signedOld) != "" {
 		t.Fatalf("rotated keys: id %s (want %s), %d retired, old checkpoint: %q", rotated.ID(), fresh.ID(), rotated.Retired(), rotated.Check(signedOld))
 	}
-	if c := rotated.Sign("appraisals/a", 4, "i", time.Now()); c.GetKeyId() != fresh.ID() || rotated.Check(c) != "" {
+	if c := rotated.Sign("appraisals/a", &appraisalv1.AuditHead{Sequence: 4, Hash: "i"}, time.Now()); c.GetKeyId() != fresh.ID() || rotated.Check(c) != "" {
 		t.Fatalf("rotated keys sign %v", c)
 	}
 }
@@ -137,7 +140,8 @@ func BenchmarkCheckpointSign(b *testing.B) {
 		b.Fatal(err)
 	}
 	at := time.Now()
+	head := &appraisalv1.AuditHead{Sequence: 12345, Hash: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", ContentDigest: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"}
 	for b.Loop() {
-		keys.Sign("appraisals/a-rather-long-appraisal-id", 12345, "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", at)
+		keys.Sign("appraisals/a-rather-long-appraisal-id", head, at)
 	}
 }

@@ -89,17 +89,44 @@ func verifyTrail(t *store.Tx, keys *audit.Keys) (*appraisalv1.VerifyAuditTrailRe
 	if resp.Checkpoint, err = t.Checkpoint(); err != nil {
 		return nil, err
 	}
+	mismatch := func(resource, why string) {
+		fail(why)
+		resp.Mismatches = append(resp.Mismatches, &appraisalv1.AuditMismatch{Resource: resource, Reason: why})
+	}
 	if chainOK {
 		if why := checkHead(resp.GetHead(), last); why != "" {
-			fail(why)
-			resp.Mismatches = append(resp.Mismatches, &appraisalv1.AuditMismatch{Resource: t.Name(), Reason: why})
+			mismatch(t.Name(), why)
 		}
 	}
-	state, why := checkCheckpoint(keys, resp.GetCheckpoint(), t.Name(), last)
+	state, why := checkCheckpoint(keys, resp.GetCheckpoint(), t.Name(), last, resp.GetHead())
 	resp.CheckpointState = state
 	if why != "" {
-		fail(why)
-		resp.Mismatches = append(resp.Mismatches, &appraisalv1.AuditMismatch{Resource: t.Name(), Reason: why})
+		mismatch(t.Name(), why)
+	}
+	if anchor := resp.GetHead().GetAnchorSequence(); anchor > 0 {
+		resp.Unproven = append(resp.Unproven, fmt.Sprintf(
+			"events 1 to %d were written before the store recorded the trail's head: whether the trail then had more events cannot be proven", anchor))
+	}
+	if state == appraisalv1.VerifyAuditTrailResponse_CHECKPOINT_STATE_NO_KEY {
+		resp.Unproven = append(resp.Unproven,
+			"the service has no audit key: a cut of the trail's end together with a rewrite of its recorded head would not be seen")
+	}
+
+	// The records no event carries a digest of, against the digest kept
+	// with the head.
+	content, err := t.ContentDigest()
+	if err != nil {
+		return nil, err
+	}
+	if head := resp.GetHead(); head != nil {
+		switch recorded := head.GetContentDigest(); {
+		case recorded == content:
+		case recorded == "" && head.GetAnchorSequence() > 0:
+			resp.Unproven = append(resp.Unproven,
+				"the scope copied at planning and the stored ratings predate the recorded head and have no recorded digest: they are not checked")
+		default:
+			mismatch(t.Name()+"/ratings", "the scope copied at planning or the stored ratings are not what the last write that changed them recorded (their digest differs)")
+		}
 	}
 
 	// The state: each stored record against its last event. Events after a
@@ -136,7 +163,7 @@ func checkHead(head *appraisalv1.AuditHead, last *appraisalv1.AuditEvent) string
 
 // checkCheckpoint checks the signed checkpoint against the trail's last
 // event.
-func checkCheckpoint(keys *audit.Keys, c *appraisalv1.AuditCheckpoint, name string, last *appraisalv1.AuditEvent) (appraisalv1.VerifyAuditTrailResponse_CheckpointState, string) {
+func checkCheckpoint(keys *audit.Keys, c *appraisalv1.AuditCheckpoint, name string, last *appraisalv1.AuditEvent, head *appraisalv1.AuditHead) (appraisalv1.VerifyAuditTrailResponse_CheckpointState, string) {
 	if keys == nil {
 		return appraisalv1.VerifyAuditTrailResponse_CHECKPOINT_STATE_NO_KEY, ""
 	}
@@ -157,6 +184,8 @@ func checkCheckpoint(keys *audit.Keys, c *appraisalv1.AuditCheckpoint, name stri
 			c.GetSequence()+1, last.GetSequence(), c.GetSequence())
 	case c.GetHash() != last.GetHash():
 		return invalid, fmt.Sprintf("the signed checkpoint's hash is not the hash of event %d", last.GetSequence())
+	case c.GetContentDigest() != head.GetContentDigest():
+		return invalid, "the signed checkpoint's content digest (scope and stored ratings) is not the one recorded with the head"
 	}
 	return appraisalv1.VerifyAuditTrailResponse_CHECKPOINT_STATE_SIGNED, ""
 }
@@ -174,10 +203,11 @@ type namedMessage interface {
 	GetName() string
 }
 
-// auditedKinds are the stored records the trail accounts for. Not listed:
-// the scope copied from the model catalog at planning (KindScope,
+// auditedKinds are the stored records the trail accounts for one by one.
+// The scope copied from the model catalog at planning (KindScope,
 // KindScopeAreas, KindScopeView) and the rating engine's raw result
-// (finalResultKey), which no event carries a digest of.
+// (finalResultKey), which no event carries a digest of, are covered by the
+// content digest kept with the head (store.Tx.ContentDigest).
 var auditedKinds = []auditedKind{
 	{store.KindMembers, func() namedMessage { return &appraisalv1.TeamMember{} }, childName(members.coll)},
 	{store.KindInstances, func() namedMessage { return &appraisalv1.Instance{} }, childName(instances.coll)},

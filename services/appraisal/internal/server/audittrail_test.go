@@ -174,15 +174,21 @@ func TestRedteamM5_OfflineEditOfEachRecordIsNamed(t *testing.T) {
 			}); err != nil {
 				t.Fatal(err)
 			}
+			// Put back whatever happens, so that the next edit is alone.
+			putBack := func() {
+				if err := h.store.PutRecord(tenantA, f.id, e.storeKey, e.key, original); err != nil {
+					t.Fatal(err)
+				}
+			}
 			v := f.verify(t)
 			wantNamed(t, v, e.resource, "digest differs")
-			if len(v.GetMismatches()) != 1 || v.GetCheckpointState() != cpSigned {
-				t.Fatalf("one edit, mismatches %v, checkpoint %v", v.GetMismatches(), v.GetCheckpointState())
+			for _, m := range v.GetMismatches() {
+				if m.GetResource() != e.resource || v.GetCheckpointState() != cpSigned {
+					putBack()
+					t.Fatalf("one edit of %s, mismatches %v, checkpoint %v", e.resource, v.GetMismatches(), v.GetCheckpointState())
+				}
 			}
-			// Put back, it verifies again.
-			if err := h.store.PutRecord(tenantA, f.id, e.storeKey, e.key, original); err != nil {
-				t.Fatal(err)
-			}
+			putBack()
 			wantVerified(t, f.verify(t), n, cpSigned)
 		})
 	}
@@ -196,6 +202,37 @@ func TestRedteamM5_OfflineEditOfEachRecordIsNamed(t *testing.T) {
 		}
 		wantNamed(t, f.verify(t), f.name, "digest differs")
 		if err := h.store.RewriteAppraisal(tenantA, f.id, func(a *appraisalv1.Appraisal) { a.DisplayName = before }); err != nil {
+			t.Fatal(err)
+		}
+		wantVerified(t, f.verify(t), n, cpSigned)
+	})
+	t.Run("scope", func(t *testing.T) {
+		// The scope copied at planning loses a practice: no event carries a
+		// digest of it, the content digest kept with the head does.
+		var practice []byte
+		if err := h.store.RewriteRaw(tenantA, f.id, store.KindScope, "RSK-2.1", func(v []byte) []byte { practice = v; return v }); err != nil {
+			t.Fatal(err)
+		}
+		if err := h.store.DeleteRecord(tenantA, f.id, store.KindScope, "RSK-2.1"); err != nil {
+			t.Fatal(err)
+		}
+		v := f.verify(t)
+		wantNamed(t, v, f.name+"/ratings", "scope")
+		if err := h.store.PutRaw(tenantA, f.id, store.KindScope, "RSK-2.1", practice); err != nil {
+			t.Fatal(err)
+		}
+		wantVerified(t, f.verify(t), n, cpSigned)
+	})
+	t.Run("raw rating result", func(t *testing.T) {
+		var before []byte
+		if err := h.store.RewriteRaw(tenantA, f.id, store.KindRatings, "result.json", func(v []byte) []byte {
+			before = v
+			return []byte(strings.Replace(string(v), `"MaturityLevel":2`, `"MaturityLevel":3`, 1))
+		}); err != nil {
+			t.Fatal(err)
+		}
+		wantNamed(t, f.verify(t), f.name+"/ratings", "stored ratings")
+		if err := h.store.RewriteRaw(tenantA, f.id, store.KindRatings, "result.json", func([]byte) []byte { return before }); err != nil {
 			t.Fatal(err)
 		}
 		wantVerified(t, f.verify(t), n, cpSigned)
@@ -306,7 +343,7 @@ func TestRedteamM5_RewrittenHeadIsExposedByCheckpoint(t *testing.T) {
 	// A checkpoint the attacker re-signs with a key of their own is not
 	// accepted either.
 	_, other, _ := ed25519.GenerateKey(rand.Reader)
-	forged := audit.NewKeys(other).Sign(f.name, v.GetHead().GetSequence(), v.GetHead().GetHash(), v.GetCheckpoint().GetCheckpointTime().AsTime())
+	forged := audit.NewKeys(other).Sign(f.name, v.GetHead(), v.GetCheckpoint().GetCheckpointTime().AsTime())
 	if err := h.store.PutRecord(tenantA, f.id, store.KindAudit, "checkpoint", forged); err != nil {
 		t.Fatal(err)
 	}
@@ -378,4 +415,43 @@ func TestRedteamM5_ReportShowsHeadAndCheckpoint(t *testing.T) {
 	if !strings.Contains(page, "Not verified") || !strings.Contains(page, "<code>"+f.name+"</code>") {
 		t.Fatalf("the HTML report of a tampered appraisal does not say so:\n%s", page[strings.Index(page, "Audit trail"):])
 	}
+}
+
+// TestRedteamM5_AnswerSaysWhatPredatesAnchoring: for a trail anchored by
+// the upgrade (migration 3 records the head at the end it finds and no
+// content digest), the answer lists what it cannot vouch for instead of
+// claiming it.
+func TestRedteamM5_AnswerSaysWhatPredatesAnchoring(t *testing.T) {
+	h := newHarness(t)
+	f, _ := h.rated(t, tenantA, "upgraded", nil, nil)
+	n := len(f.events(t))
+	// What migration 3 leaves: the head at the end, anchored there, no
+	// content digest.
+	if err := h.store.RewriteHead(tenantA, f.id, func(head *appraisalv1.AuditHead) {
+		head.AnchorSequence, head.ContentDigest = head.GetSequence(), ""
+	}); err != nil {
+		t.Fatal(err)
+	}
+	v := f.verify(t)
+	wantVerified(t, v, n, cpNoKey)
+	want := []string{"events 1 to " + strconv.Itoa(n) + " were written before", "no audit key", "scope copied at planning and the stored ratings predate"}
+	if len(v.GetUnproven()) != len(want) {
+		t.Fatalf("unproven = %q, want %d entries", v.GetUnproven(), len(want))
+	}
+	for i, w := range want {
+		if !strings.Contains(v.GetUnproven()[i], w) {
+			t.Fatalf("unproven[%d] = %q, want it to say %q", i, v.GetUnproven()[i], w)
+		}
+	}
+	// A trail recorded since its creation has nothing unproven but the key.
+	g, _ := h.rated(t, tenantA, "recent", nil, nil)
+	if v := g.verify(t); len(v.GetUnproven()) != 1 {
+		t.Fatalf("unproven = %q", v.GetUnproven())
+	}
+	// Blanking the content digest of such a trail is a mismatch, not a
+	// gap.
+	if err := h.store.RewriteHead(tenantA, g.id, func(head *appraisalv1.AuditHead) { head.ContentDigest = "" }); err != nil {
+		t.Fatal(err)
+	}
+	wantNamed(t, g.verify(t), g.name+"/ratings", "digest differs")
 }

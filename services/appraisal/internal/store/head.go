@@ -1,6 +1,11 @@
 package store
 
 import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"slices"
+
 	"go.etcd.io/bbolt"
 
 	appraisalv1 "github.com/aim-platform/aim/gen/aim/appraisal/v1"
@@ -26,14 +31,60 @@ func (s *Store) SetAuditKeys(k *audit.Keys) { s.keys.Store(k) }
 // nil when the service has none.
 func (s *Store) AuditKeys() *audit.Keys { return s.keys.Load() }
 
-// seal records the head of the trail after a write that emitted events,
-// in the write's transaction, and signs a checkpoint of it when the store
-// has an audit key. It runs once per transaction, after its last event.
+// contentKinds hold the records no event carries a digest of: the scope
+// copied from the model catalog at planning, and the ratings bucket, whose
+// raw engine result is not a resource (its "final" Ratings is, and is also
+// evented). Their digest is kept with the head instead.
+var contentKinds = []Kind{KindScope, KindScopeAreas, KindScopeView, KindRatings}
+
+func (t *Tx) touch(k Kind) {
+	if slices.Contains(contentKinds, k) {
+		t.changedContent = true
+	}
+}
+
+// ContentDigest returns the hex SHA-256 over every record of the content
+// kinds (kind, key and stored bytes, each length-prefixed), or "" when
+// there are none.
+func (t *Tx) ContentDigest() (string, error) {
+	h := sha256.New()
+	n := 0
+	var l [8]byte
+	field := func(b []byte) {
+		binary.BigEndian.PutUint64(l[:], uint64(len(b)))
+		h.Write(l[:])
+		h.Write(b)
+	}
+	for _, k := range contentKinds {
+		err := t.ForEach(k, func(key, v []byte) error {
+			n++
+			field([]byte(k))
+			field(key)
+			field(v)
+			return nil
+		})
+		if err != nil {
+			return "", err
+		}
+	}
+	if n == 0 {
+		return "", nil
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// seal records the head of the trail after a write that emitted events or
+// changed the content kinds, in the write's transaction, and signs a
+// checkpoint of it when the store has an audit key. It runs once per
+// transaction, after its last event.
 func (t *Tx) seal(keys *audit.Keys) error {
-	if len(t.events) == 0 {
+	if len(t.events) == 0 && !t.changedContent {
 		return nil
 	}
-	last := t.events[len(t.events)-1]
+	last, err := lastEvent(t.bucket(KindEvents))
+	if err != nil {
+		return err
+	}
 	b, err := t.content.CreateBucketIfNotExists([]byte(KindAudit))
 	if err != nil {
 		return errs.Wrap(err, "audit bucket of %s", t.id)
@@ -46,16 +97,24 @@ func (t *Tx) seal(keys *audit.Keys) error {
 	if !found {
 		// A trail without a head (only a new appraisal's, since migration
 		// 3): it is anchored from the event before this write's first one.
-		head.AnchorSequence = t.events[0].GetSequence() - 1
+		head.AnchorSequence = last.GetSequence()
+		if len(t.events) > 0 {
+			head.AnchorSequence = t.events[0].GetSequence() - 1
+		}
 	}
 	head.Sequence, head.Hash = last.GetSequence(), last.GetHash()
+	if t.changedContent {
+		if head.ContentDigest, err = t.ContentDigest(); err != nil {
+			return err
+		}
+	}
 	if err := pstore.PutProto(b, []byte(headKey), head); err != nil {
 		return err
 	}
 	if keys == nil {
 		return nil
 	}
-	return pstore.PutProto(b, []byte(checkpointKey), keys.Sign(t.Name(), head.GetSequence(), head.GetHash(), t.now))
+	return pstore.PutProto(b, []byte(checkpointKey), keys.Sign(t.Name(), head, t.now))
 }
 
 // Head returns the recorded head of the trail, or nil when the appraisal
@@ -98,8 +157,10 @@ func lastEvent(events *bbolt.Bucket) (*appraisalv1.AuditEvent, error) {
 // recordHeads is migration 3: every appraisal gets the audit bucket and a
 // head at the current end of its trail, with anchor_sequence set to that
 // end. Nothing is computed about the past: the events before the anchor
-// were written without a head, and VerifyAuditTrail says so; from the
-// migration on, a cut of the trail's end no longer goes unseen.
+// were written without a head, and the content digest stays empty (what
+// the scope and ratings were before cannot be known), and VerifyAuditTrail
+// says so; from the migration on, a cut of the trail's end no longer goes
+// unseen.
 func recordHeads(tx *bbolt.Tx) error {
 	root := tx.Bucket([]byte(tenantsRoot))
 	if root == nil {

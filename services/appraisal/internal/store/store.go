@@ -103,6 +103,9 @@ type Tx struct {
 	now     time.Time
 	content *bbolt.Bucket
 	events  []*appraisalv1.AuditEvent
+	// changedContent is set when the transaction writes a content kind
+	// (see contentKinds), whose digest seal then recomputes.
+	changedContent bool
 }
 
 // Name returns the appraisal's resource name.
@@ -171,6 +174,7 @@ func (t *Tx) Put(k Kind, key string, m proto.Message) error {
 			return err
 		}
 	}
+	t.touch(k)
 	return pstore.PutProto(t.bucket(k), []byte(key), m)
 }
 
@@ -188,6 +192,7 @@ func (t *Tx) Delete(k Kind, key string) error {
 			gone = nil
 		}
 	}
+	t.touch(k)
 	if err := t.bucket(k).Delete([]byte(key)); err != nil {
 		return errs.Wrap(err, "delete %s %s", k, key)
 	}
@@ -504,6 +509,7 @@ func (t *Tx) PutRaw(k Kind, key string, v []byte) error {
 	if k == KindMembers {
 		return errs.New(errs.Internal, "INTERNAL", "store: team member %s written raw; use Put", key)
 	}
+	t.touch(k)
 	if err := t.bucket(k).Put([]byte(key), v); err != nil {
 		return errs.Wrap(err, "put %s %s", k, key)
 	}

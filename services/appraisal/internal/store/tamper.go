@@ -131,3 +131,51 @@ func (s *Store) TruncateEvents(tenant, id string, n int, rewriteHead bool) error
 		return pstore.PutProto(t.bucket(KindAudit), []byte(headKey), head)
 	})
 }
+
+// RewriteRaw changes one stored value of a kind in place, byte for byte,
+// bypassing the trail. For tests and incident drills only.
+func (s *Store) RewriteRaw(tenant, id string, k Kind, key string, fn func([]byte) []byte) error {
+	return s.db.Update(func(tx *bbolt.Tx) error {
+		t, err := s.begin(tx, tenant, id, "")
+		if err != nil {
+			return err
+		}
+		v := t.GetRaw(k, key)
+		if v == nil {
+			return errs.NotFoundError(string(k), key)
+		}
+		return t.bucket(k).Put([]byte(key), fn(v))
+	})
+}
+
+// RewriteHead changes the recorded head of the trail in place. For tests
+// and incident drills only.
+func (s *Store) RewriteHead(tenant, id string, fn func(*appraisalv1.AuditHead)) error {
+	return s.db.Update(func(tx *bbolt.Tx) error {
+		t, err := s.begin(tx, tenant, id, "")
+		if err != nil {
+			return err
+		}
+		head, err := t.Head()
+		if err != nil {
+			return err
+		}
+		if head == nil {
+			return errs.NotFoundError("AuditHead", t.Name())
+		}
+		fn(head)
+		return pstore.PutProto(t.bucket(KindAudit), []byte(headKey), head)
+	})
+}
+
+// PutRaw stores raw bytes as an item of a kind, bypassing the trail. For
+// tests and incident drills only.
+func (s *Store) PutRaw(tenant, id string, k Kind, key string, v []byte) error {
+	return s.db.Update(func(tx *bbolt.Tx) error {
+		t, err := s.begin(tx, tenant, id, "")
+		if err != nil {
+			return err
+		}
+		return t.bucket(k).Put([]byte(key), v)
+	})
+}
