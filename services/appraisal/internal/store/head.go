@@ -74,10 +74,14 @@ func (t *Tx) ContentDigest() (string, error) {
 }
 
 // seal records the head of the trail after a write that emitted events or
-// changed the content kinds, in the write's transaction, and signs a
-// checkpoint of it when the store has an audit key. It runs once per
-// transaction, after its last event.
-func (t *Tx) seal(keys *audit.Keys) error {
+// changed the content kinds, in the write's transaction, and has a
+// checkpoint of it signed when the store has an audit key. It runs once per
+// write, after its last event. The signature is the costly part (tens of
+// microseconds, on the committer's goroutine), so it is made once per
+// appraisal at the end of the group transaction (pstore.DB.AtEnd), over the
+// head the group's last write to the appraisal left: a group commits all
+// or nothing, so no head inside it is ever the end of a committed trail.
+func (t *Tx) seal(db *pstore.DB, keys *audit.Keys) error {
 	if len(t.events) == 0 && !t.changedContent {
 		return nil
 	}
@@ -114,7 +118,14 @@ func (t *Tx) seal(keys *audit.Keys) error {
 	if keys == nil {
 		return nil
 	}
-	return pstore.PutProto(b, []byte(checkpointKey), keys.Sign(t.Name(), head, t.now))
+	name, now := t.Name(), t.now
+	return db.AtEnd(t.tx, "audit-checkpoint/"+t.tenant+"/"+t.id, func(*bbolt.Tx) error {
+		last := &appraisalv1.AuditHead{}
+		if _, err := pstore.GetProto(b, []byte(headKey), last); err != nil {
+			return err
+		}
+		return pstore.PutProto(b, []byte(checkpointKey), keys.Sign(name, last, now))
+	})
 }
 
 // Head returns the recorded head of the trail, or nil when the appraisal

@@ -1,7 +1,9 @@
 package store
 
 import (
+	"fmt"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -9,6 +11,7 @@ import (
 
 	appraisalv1 "github.com/aim-platform/aim/gen/aim/appraisal/v1"
 	pstore "github.com/aim-platform/aim/platform/store"
+	"github.com/aim-platform/aim/services/appraisal/internal/audit"
 )
 
 func headOf(t *testing.T, st *Store, tenant, id string) (head *appraisalv1.AuditHead, last *appraisalv1.AuditEvent) {
@@ -96,5 +99,73 @@ func TestRedteamM5_MigrationAnchorsExistingTrails(t *testing.T) {
 	}
 	if head, _ := headOf(t, st, "acme", "b1"); head.GetSequence() != 1 || head.GetAnchorSequence() != 0 {
 		t.Fatalf("new appraisal's head %v", head)
+	}
+}
+
+// Concurrent writes share group transactions and one checkpoint signature
+// per appraisal and group; whatever the grouping, each appraisal's
+// checkpoint ends up signing its head.
+func TestRedteamM5_CheckpointOfGroupedWrites(t *testing.T) {
+	st, err := Open(pstore.DefaultConfig(filepath.Join(t.TempDir(), "appraisal.db")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = st.Close() }()
+	keys, _, err := audit.EnsureKey(filepath.Join(t.TempDir(), "audit-key.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.SetAuditKeys(keys)
+	ids := []string{"a1", "a2", "a3"}
+	for _, id := range ids {
+		if _, _, _, err := st.Create("acme", id, "lead", "", nil, &appraisalv1.Appraisal{Name: "appraisals/" + id}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var wg sync.WaitGroup
+	for w := range 24 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			id := ids[w%len(ids)]
+			for i := range 5 {
+				_, err := st.Update("acme", id, "lead", func(tx *Tx) error {
+					in := &appraisalv1.Instance{Name: fmt.Sprintf("appraisals/%s/instances/w%d-%d", id, w, i)}
+					if err := tx.Put(KindInstances, fmt.Sprintf("w%d-%d", w, i), in); err != nil {
+						return err
+					}
+					return tx.Emit("instance.created", in.GetName(), nil, in)
+				})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for _, id := range ids {
+		err := st.View("acme", id, func(tx *Tx) error {
+			head, err := tx.Head()
+			if err != nil {
+				return err
+			}
+			c, err := tx.Checkpoint()
+			if err != nil {
+				return err
+			}
+			last, err := lastEvent(tx.bucket(KindEvents))
+			if err != nil {
+				return err
+			}
+			if last.GetSequence() != 1+8*5 || head.GetSequence() != last.GetSequence() || c.GetSequence() != head.GetSequence() ||
+				c.GetHash() != head.GetHash() || keys.Check(c) != "" || c.GetAppraisal() != "appraisals/"+id {
+				t.Errorf("%s: last event %d, head %v, checkpoint %v (%s)", id, last.GetSequence(), head, c, keys.Check(c))
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
 	}
 }

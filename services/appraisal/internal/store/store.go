@@ -283,7 +283,7 @@ func (s *Store) Update(tenant, id, actor string, fn func(*Tx) error) ([]*apprais
 			return err
 		}
 		events = t.events
-		return t.seal(s.keys.Load())
+		return t.seal(s.db, s.keys.Load())
 	})
 	if err != nil {
 		return nil, err
@@ -375,7 +375,7 @@ func (s *Store) Create(tenant, id, actor, requestID string, fingerprint []byte, 
 			}
 		}
 		stored, events = a, t.events
-		return t.seal(s.keys.Load())
+		return t.seal(s.db, s.keys.Load())
 	})
 	return stored, replayed, events, err
 }
