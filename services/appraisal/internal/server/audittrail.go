@@ -82,23 +82,30 @@ func verifyTrail(t *store.Tx, keys *audit.Keys) (*appraisalv1.VerifyAuditTrailRe
 	resp.EventsChecked = v.Checked()
 	chainOK := resp.GetFirstBrokenEvent() == ""
 
-	// The end of the trail: the recorded head and the signed checkpoint.
-	if resp.Head, err = t.Head(); err != nil {
-		return nil, err
-	}
-	if resp.Checkpoint, err = t.Checkpoint(); err != nil {
-		return nil, err
-	}
+	// The end of the trail: the recorded head and the signed checkpoint. A
+	// record that does not decode is a finding, not a failure of the call.
 	mismatch := func(resource, why string) {
 		fail(why)
 		resp.Mismatches = append(resp.Mismatches, &appraisalv1.AuditMismatch{Resource: resource, Reason: why})
 	}
-	if chainOK {
+	var headErr, checkpointErr error
+	resp.Head, headErr = t.Head()
+	resp.Checkpoint, checkpointErr = t.Checkpoint()
+	if headErr != nil {
+		mismatch(t.Name(), "the recorded head does not decode")
+	}
+	if checkpointErr != nil {
+		mismatch(t.Name(), "the signed checkpoint does not decode")
+	}
+	if chainOK && headErr == nil {
 		if why := checkHead(resp.GetHead(), last); why != "" {
 			mismatch(t.Name(), why)
 		}
 	}
 	state, why := checkCheckpoint(keys, resp.GetCheckpoint(), t.Name(), last, resp.GetHead())
+	if checkpointErr != nil && keys != nil {
+		state, why = appraisalv1.VerifyAuditTrailResponse_CHECKPOINT_STATE_INVALID, ""
+	}
 	resp.CheckpointState = state
 	if why != "" {
 		mismatch(t.Name(), why)

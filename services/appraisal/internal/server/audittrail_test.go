@@ -455,3 +455,20 @@ func TestRedteamM5_AnswerSaysWhatPredatesAnchoring(t *testing.T) {
 	}
 	wantNamed(t, g.verify(t), g.name+"/ratings", "digest differs")
 }
+
+// A head or checkpoint that does not decode is named, not an internal
+// error.
+func TestRedteamM5_GarbledHeadIsNamed(t *testing.T) {
+	h, _ := newKeyedHarness(t)
+	f := h.draft(t, tenantA, "garbled", nil)
+	for _, key := range []string{"checkpoint", "head"} {
+		if err := h.store.PutRaw(tenantA, f.id, store.KindAudit, key, []byte{0xff, 0xff, 0xff}); err != nil {
+			t.Fatal(err)
+		}
+		v := f.verify(t)
+		wantNamed(t, v, f.name, "does not decode")
+		if v.GetCheckpointState() != cpInvalid {
+			t.Fatalf("garbled %s: %v", key, v)
+		}
+	}
+}
