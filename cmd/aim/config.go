@@ -61,6 +61,9 @@ type serviceConfig struct {
 	// AppraisalAddr is where the crosswalk service finds the appraisal
 	// service; in aim serve, the process's own gRPC listener.
 	AppraisalAddr string
+	// AuditKey is the appraisal audit trail's checkpoint key file
+	// (--audit-key, only on the commands that run the appraisal service).
+	AuditKey string
 	operatorConfig
 }
 
@@ -114,6 +117,12 @@ func (c *serviceConfig) validate() error {
 		errs = append(errs, errors.New("--rate-limit and --rate-burst must not be negative"))
 	}
 	return errors.Join(errs...)
+}
+
+// addAuditKeyFlag adds --audit-key, for the commands that run the
+// appraisal service.
+func (c *serviceConfig) addAuditKeyFlag(fs *pflag.FlagSet) {
+	fs.StringVar(&c.AuditKey, "audit-key", "", "PEM file of the Ed25519 key that signs the appraisal audit trail's checkpoints, kept outside the data file; empty uses a development key in the data dir when --jwt-keys is empty, else signs none")
 }
 
 // usesDevKey reports whether the process verifies tokens with the
@@ -176,7 +185,7 @@ func (c *serviceConfig) logAttrs() []any {
 		slog.String("data_dir", c.DataDir), slog.String("grpc_addr", c.GRPCAddr),
 		slog.String("admin_addr", c.AdminAddr), slog.String("jwt_issuer", c.JWTIssuer),
 		slog.String("jwt_audience", c.JWTAudience), slog.String("jwt_keys", c.JWTKeys),
-		slog.String("api_keys", c.APIKeys), slog.Duration("shutdown_timeout", c.ShutdownTimeout),
+		slog.String("api_keys", c.APIKeys), slog.String("audit_key", c.AuditKey), slog.Duration("shutdown_timeout", c.ShutdownTimeout),
 		slog.Float64("rate_limit", c.RateLimit), slog.Int("rate_burst", c.RateBurst),
 		slog.String("operator_keys", c.OperatorKeys), slog.String("operator_issuer", c.OperatorIssuer),
 		slog.String("operator_audience", c.OperatorAudience),
