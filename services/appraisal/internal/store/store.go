@@ -62,6 +62,7 @@ var Schema = pstore.Schema{
 		Name:    "team index",
 		Apply:   buildTeamIndex,
 	}},
+	Collections: collections(),
 }
 
 // Store is the appraisal service's storage.
