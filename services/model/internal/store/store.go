@@ -62,7 +62,7 @@ var Schema = pstore.Schema{
 			_, err := pstore.CreateTenantBucket(tx, pstore.SharedTenant, collModels)
 			return err
 		},
-	}},	Collections: collections(),
+	}}, Collections: collections(),
 }
 
 // Store is the model catalog's storage.
