@@ -27,7 +27,8 @@ var Schema = pstore.Schema{
 			_, err := pstore.CreateTenantBucket(tx, pstore.SharedTenant, collFrameworks)
 			return err
 		},
-	}}, Collections: collections(),
+	}},
+	Collections: collections(),
 }
 
 // Store is the crosswalk service's storage.

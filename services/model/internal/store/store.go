@@ -62,7 +62,8 @@ var Schema = pstore.Schema{
 			_, err := pstore.CreateTenantBucket(tx, pstore.SharedTenant, collModels)
 			return err
 		},
-	}}, Collections: collections(),
+	}},
+	Collections: collections(),
 }
 
 // Store is the model catalog's storage.
