@@ -261,7 +261,7 @@ func (p *progress) Write(b []byte) (int, error) {
 	p.n += int64(len(b))
 	if now := time.Now(); first || now.Sub(p.last) >= p.interval {
 		p.last = now
-		fmt.Fprintf(p.w, "%s: %s received (%s/s)\n", p.what, mib(p.n), mib(p.rate(now)))
+		fmt.Fprintf(p.w, "%s: %s received (%s/s)\n", p.what, size(p.n), size(p.rate(now)))
 	}
 	return len(b), nil
 }
@@ -280,7 +280,18 @@ func (p *progress) done(ok bool) {
 	if !ok {
 		state = "failed"
 	}
-	fmt.Fprintf(p.w, "%s: %s, %s in %s (%s/s)\n", p.what, state, mib(p.n), now.Sub(p.start).Round(time.Millisecond), mib(p.rate(now)))
+	fmt.Fprintf(p.w, "%s: %s, %s in %s (%s/s)\n", p.what, state, size(p.n), now.Sub(p.start).Round(time.Millisecond), size(p.rate(now)))
 }
 
-func mib(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
+// size shows a byte count in B, KiB, MiB or GiB.
+func size(n int64) string {
+	switch {
+	case n < 1<<10:
+		return fmt.Sprintf("%d B", n)
+	case n < 1<<20:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	case n < 1<<30:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	}
+	return fmt.Sprintf("%.2f GiB", float64(n)/(1<<30))
+}

@@ -154,7 +154,7 @@ func TestRedteamH5_BackupRefusesLiveStoreAndDataDir(t *testing.T) {
 	// when complete, and progress goes to stderr.
 	outDir := t.TempDir()
 	out := filepath.Join(outDir, "appraisal.db")
-	if code, text := backup("", out); code != 0 || !regexp.MustCompile(`backup appraisal: done, \S+ MiB in \S+ \(\S+ MiB/s\)`).MatchString(text) {
+	if code, text := backup("", out); code != 0 || !regexp.MustCompile(`backup appraisal: done, [\d.]+ [KMG]?i?B in \S+ \([\d.]+ [KMG]?i?B/s\)`).MatchString(text) {
 		t.Fatalf("backup to a new file: rc %d\n%s", code, text)
 	}
 	if code, text := backup("", out); code == 0 || !strings.Contains(text, "--force") {
