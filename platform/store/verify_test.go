@@ -110,3 +110,53 @@ func TestRedteamM6_DamagedFilesGiveErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestVerifyJudgesEveryBucket: Verify accepts the package's request
+// records and refuses a bad one, a bucket the layout does not name, and a
+// value that does not decode, naming bucket and key.
+func TestVerifyJudgesEveryBucket(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		write func(tx *bbolt.Tx) error
+		want  string // "" for a sound file
+	}{
+		{"request record", func(tx *bbolt.Tx) error {
+			return store.RecordRequest(tx, "a", "Create", "r1", "things/1", []byte("fp"))
+		}, ""},
+		{"bad request record", func(tx *bbolt.Tx) error {
+			b, err := store.CreateTenantBucket(tx, "a", "_requests")
+			if err != nil {
+				return err
+			}
+			return b.Put([]byte("Create\x00r1"), []byte{9, 9})
+		}, "bucket t/a/_requests key 0x437265617465007231"},
+		{"unknown collection", func(tx *bbolt.Tx) error {
+			_, err := store.CreateTenantBucket(tx, "a", "other")
+			return err
+		}, "bucket t/a/other: the schema has no such bucket"},
+		{"bad value", func(tx *bbolt.Tx) error {
+			return store.TenantBucket(tx, "a", "items").Put([]byte("k1"), []byte{0x0a, 0x7f, 'x'})
+		}, "bucket t/a/items key k1"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := tempPath(t)
+			db, err := store.Open(testConfig(path), damagedSchema)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := db.Update(tc.write); err != nil {
+				t.Fatal(err)
+			}
+			if err := db.Close(); err != nil {
+				t.Fatal(err)
+			}
+			_, err = store.Verify(path, damagedSchema, time.Second)
+			switch {
+			case tc.want == "" && err != nil:
+				t.Fatalf("Verify: %v", err)
+			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+				t.Fatalf("Verify = %v, want an error with %q", err, tc.want)
+			}
+		})
+	}
+}
