@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -182,6 +183,9 @@ func TestRedteamH5_BackupRefusesLiveStoreAndDataDir(t *testing.T) {
 // stalls) and expects the out dir to hold no file at all: the partial copy
 // never had a name.
 func TestRedteamL4_KilledBackupLeavesNothing(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("unnamed files (O_TMPFILE) are Linux only; elsewhere SIGKILL leaves a hidden temporary file")
+	}
 	stall := make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write(bytes.Repeat([]byte("store page "), 100_000))
