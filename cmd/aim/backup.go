@@ -68,16 +68,16 @@ func newBackupCommand() *cobra.Command {
 		Use:   "backup",
 		Short: "Copy a running service's store through its admin backup endpoint",
 		Long: `backup asks a running service for an online, consistent copy of its store
-(GET /backup/{service} on its admin listener, admin token required), checks
+(GET /backup/{service} on its admin listener, operator token required), checks
 that the copy is a sound store of that service (consistency check and every
 record decoded), and only then puts it at --out. Progress goes to stderr.
 
 It refuses an --out that is a store a process holds, or that lies inside a
 service's data dir (a directory holding a store file a process holds, or the
-development signing key), and an --out that exists unless --force is given. The copy has
-no name until it is complete and checked, so a backup that fails or is killed
-leaves nothing behind (on Linux; elsewhere a hidden temporary file may stay
-after SIGKILL).`,
+development signing key), and an --out that exists unless --force is given.
+The copy has no name until it is complete and checked, so a backup that fails
+or is killed leaves nothing behind (on Linux; elsewhere a hidden temporary
+file may stay after SIGKILL).`,
 		Example: "  aim backup --service appraisal --out /backups/appraisal-2026-11-28.db --admin-addr 127.0.0.1:9091 --token $AIM_TOKEN",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -99,18 +99,18 @@ after SIGKILL).`,
 	fs.StringVar(&cfg.Service, "service", "", "the service whose store to copy: model, appraisal or crosswalk")
 	fs.StringVar(&cfg.Out, "out", "", "where to write the copy; not inside a service's data dir")
 	fs.StringVar(&cfg.AdminAddr, "admin-addr", defaultAdminAddr, "the service's admin address")
-	fs.StringVar(&cfg.Token, "token", "", "a token with the admin role")
+	fs.StringVar(&cfg.Token, "token", "", "an operator token (aim token --operator in development); tenant tokens, admin or not, are refused")
 	fs.DurationVar(&cfg.Timeout, "timeout", 10*time.Minute, "give up after this long")
 	fs.BoolVar(&cfg.Force, "force", false, "replace an existing --out (never a store a process holds)")
 	return cmd
 }
 
 // dataDirOf reports why dir is a service's data dir, or "" when it is not
-// one. A data dir holds a store file a running service holds, or the
-// development signing key aim serve keeps there. A store file nobody holds
+// one. A data dir holds a store file a running service holds, or a
+// development signing key (tenant or operator) the services keep there. A store file nobody holds
 // does not count: a directory of backups holds files of the same names.
 func dataDirOf(dir string) string {
-	for _, f := range []string{auth.DevKeyFile, auth.DevJWKSFile} {
+	for _, f := range []string{auth.DevKeyFile, auth.DevJWKSFile, auth.DevOperatorKeyFile, auth.DevOperatorJWKSFile} {
 		if _, err := os.Lstat(filepath.Join(dir, f)); err == nil {
 			return "it holds " + f
 		}

@@ -26,6 +26,7 @@ func TestBackupUnderLoadRestores(t *testing.T) {
 	base := "http://" + p.waitFor(restRe, time.Second) + "/v1"
 	admin := p.waitFor(metricsRe, time.Second)
 	token := runTokenAs(t, dataDir, "acme", "admin,lead-appraiser", "ops")
+	operator := operatorToken(t, dataDir) // backups need an operator token (ADR 0005)
 
 	type ack struct {
 		name string
@@ -59,7 +60,7 @@ func TestBackupUnderLoadRestores(t *testing.T) {
 	time.Sleep(500 * time.Millisecond)
 	backupStart := time.Now()
 	out := filepath.Join(t.TempDir(), "appraisal.db")
-	if b, err := exec.Command(aimBinary, "backup", "--service", "appraisal", "--out", out, "--admin-addr", admin, "--token", token).CombinedOutput(); err != nil {
+	if b, err := exec.Command(aimBinary, "backup", "--service", "appraisal", "--out", out, "--admin-addr", admin, "--token", operator).CombinedOutput(); err != nil {
 		t.Fatalf("aim backup: %v\n%s", err, b)
 	}
 	time.Sleep(200 * time.Millisecond)

@@ -19,11 +19,12 @@ import (
 	"time"
 )
 
-// backupToken mints the token `aim backup` presents to the admin listener.
-// It is the one place to change when /backup takes another credential.
+// backupToken mints the token `aim backup` presents to the admin listener:
+// an operator token (ADR 0005). It is the one place to change when /backup
+// takes another credential.
 func backupToken(t *testing.T, dataDir string) string {
 	t.Helper()
-	return runTokenAs(t, dataDir, "ops", "admin", "ops")
+	return operatorToken(t, dataDir)
 }
 
 // runAim runs aim to completion and returns its exit code and combined

@@ -61,6 +61,22 @@ type serviceConfig struct {
 	// AppraisalAddr is where the crosswalk service finds the appraisal
 	// service; in aim serve, the process's own gRPC listener.
 	AppraisalAddr string
+	operatorConfig
+}
+
+// operatorConfig says how operators prove themselves on the admin
+// listener (ADR 0005): tokens of their own key set and audience, which no
+// tenant token can carry.
+type operatorConfig struct {
+	OperatorKeys     string
+	OperatorIssuer   string
+	OperatorAudience string
+}
+
+func (c *operatorConfig) addFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&c.OperatorKeys, "operator-keys", "", "JWKS or PEM file of the operator token verification keys (backups); none may be a --jwt-keys key; empty uses a development operator key in the data dir when --jwt-keys is empty too, and serves no backups otherwise")
+	fs.StringVar(&c.OperatorIssuer, "operator-issuer", "", "required issuer (iss) of operator tokens; empty means --jwt-issuer")
+	fs.StringVar(&c.OperatorAudience, "operator-audience", auth.DefaultOperatorAudience, "required audience (aud) of operator tokens; tenant tokens naming it are refused")
 }
 
 func (c *serviceConfig) addFlags(fs *pflag.FlagSet) {
@@ -76,6 +92,7 @@ func (c *serviceConfig) addFlags(fs *pflag.FlagSet) {
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 10*time.Second, "how long running calls may drain on shutdown")
 	fs.Float64Var(&c.RateLimit, "rate-limit", server.DefaultRateLimit, "calls a second each tenant may make (over gRPC and REST together) before RESOURCE_EXHAUSTED / 429; 0 turns the limit off")
 	fs.IntVar(&c.RateBurst, "rate-burst", server.DefaultRateBurst, "calls a tenant may make at once above --rate-limit")
+	c.operatorConfig.addFlags(fs)
 }
 
 func (c *serviceConfig) validate() error {
@@ -86,6 +103,9 @@ func (c *serviceConfig) validate() error {
 	errs = append(errs, checkAddr("--grpc-addr", c.GRPCAddr, false), checkAddr("--admin-addr", c.AdminAddr, true))
 	if c.JWTIssuer == "" || c.JWTAudience == "" {
 		errs = append(errs, errors.New("--jwt-issuer and --jwt-audience must not be empty"))
+	}
+	if c.OperatorAudience == "" || c.OperatorAudience == c.JWTAudience {
+		errs = append(errs, errors.New("--operator-audience must be set and differ from --jwt-audience"))
 	}
 	if c.LockTimeout <= 0 || c.ShutdownTimeout <= 0 {
 		errs = append(errs, errors.New("--lock-timeout and --shutdown-timeout must be positive"))
@@ -118,7 +138,35 @@ func (c *serviceConfig) authenticator(logger *slog.Logger) (*auth.Authenticator,
 	}
 	return auth.NewAuthenticator(auth.Config{
 		Issuer: c.JWTIssuer, Audience: c.JWTAudience, KeysFile: keys, APIKeysFile: c.APIKeys,
+		OperatorAudience: c.OperatorAudience,
 	})
+}
+
+// operatorVerifier loads the operator keys (ADR 0005). With neither
+// --operator-keys nor --jwt-keys it uses, creating it if needed, the
+// development operator key in the data dir, beside the tenant one. With
+// production tenant keys but no operator keys it returns nil: the process
+// then serves no backups rather than trust a key it made itself.
+func (c *serviceConfig) operatorVerifier(logger *slog.Logger, tenants *auth.Authenticator) (*auth.OperatorVerifier, error) {
+	keys := c.OperatorKeys
+	if keys == "" {
+		if !c.usesDevKey() {
+			logger.Warn("no operator keys: backups are off; set --operator-keys to serve them")
+			return nil, nil
+		}
+		created, err := auth.EnsureDevOperatorKey(c.DataDir)
+		if err != nil {
+			return nil, fmt.Errorf("development operator key: %w", err)
+		}
+		keys = filepath.Join(c.DataDir, auth.DevOperatorJWKSFile)
+		logger.Warn("verifying operator tokens with the development operator key; set --operator-keys in production",
+			slog.String("jwks", keys), slog.Bool("created", created))
+	}
+	issuer := c.OperatorIssuer
+	if issuer == "" {
+		issuer = c.JWTIssuer
+	}
+	return auth.NewOperatorVerifier(auth.OperatorConfig{Issuer: issuer, Audience: c.OperatorAudience, KeysFile: keys}, tenants)
 }
 
 // logAttrs is the configuration as log attributes. It holds file paths, not
@@ -130,6 +178,8 @@ func (c *serviceConfig) logAttrs() []any {
 		slog.String("jwt_audience", c.JWTAudience), slog.String("jwt_keys", c.JWTKeys),
 		slog.String("api_keys", c.APIKeys), slog.Duration("shutdown_timeout", c.ShutdownTimeout),
 		slog.Float64("rate_limit", c.RateLimit), slog.Int("rate_burst", c.RateBurst),
+		slog.String("operator_keys", c.OperatorKeys), slog.String("operator_issuer", c.OperatorIssuer),
+		slog.String("operator_audience", c.OperatorAudience),
 	}
 }
 

@@ -72,7 +72,8 @@ type host struct {
 	logger  *slog.Logger
 	tel     *telemetry.Providers
 	authn   *auth.Authenticator
-	stores  map[string]*pstore.DB // by part name, for the backup endpoint
+	ops     *auth.OperatorVerifier // nil: no backups
+	stores  map[string]*pstore.DB  // by part name, for the backup endpoint
 	closers []func() error
 	group   *errgroup.Group
 	ctx     context.Context
@@ -115,7 +116,11 @@ func (h *host) openServices(cfg *serviceConfig, parts ...part) (*server.Server, 
 	if err != nil {
 		return nil, err
 	}
-	h.authn, h.stores = authn, map[string]*pstore.DB{}
+	ops, err := cfg.operatorVerifier(h.logger, authn)
+	if err != nil {
+		return nil, err
+	}
+	h.authn, h.ops, h.stores = authn, ops, map[string]*pstore.DB{}
 	srv, err := server.New(server.Config{ShutdownTimeout: cfg.ShutdownTimeout, RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst},
 		server.Deps{Logger: h.logger, Auth: authn, Telemetry: h.tel})
 	if err != nil {
@@ -149,8 +154,12 @@ func (h *host) serveAdmin(ctx context.Context, addr string, shutdown time.Durati
 		return "", err
 	}
 	var backups http.Handler
-	if len(h.stores) > 0 {
-		backups = server.BackupHandler(h.authn, h.logger, h.stores)
+	if len(h.stores) > 0 && h.ops != nil {
+		backups, err = server.BackupHandler(server.BackupConfig{Operators: h.ops, Tenants: h.authn, Logger: h.logger, Stores: h.stores})
+		if err != nil {
+			_ = lis.Close()
+			return "", err
+		}
 	}
 	h.serveHTTP(lis, server.AdminHandler(h.tel, backups), shutdown)
 	return lis.Addr().String(), nil

@@ -12,6 +12,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -577,8 +578,13 @@ var roleColumns = []string{auth.RoleViewer, auth.RoleAppraiser, auth.RoleLeadApp
 // so that the role, not the membership, decides.
 //
 //	method                              viewer appraiser lead cm admin
+//
+// The admin listener's endpoints get the same columns plus those of the
+// other credentials that might reach it (adminMatrix): only an operator
+// token fetches a backup (ADR 0005).
 func TestSecurityRoleMatrix(t *testing.T) {
-	e := startServe(t)
+	apiKey, keysFile := adminAPIKey(t, "acme")
+	e := startServe(t, "--admin-addr", "127.0.0.1:0", "--api-keys", keysFile)
 	fx := buildFixture(t, e, "acme")
 	tokens := map[string]string{}
 	subjects := map[string]string{}
@@ -727,7 +733,154 @@ func TestSecurityRoleMatrix(t *testing.T) {
 	}
 	t.Logf("role matrix (viewer appraiser lead-appraiser content-manager admin):\n%s", table.String())
 
+	adminMatrix(t, e, tokens, apiKey)
 	sameSnapshot(t, before, snapshot(t, e, fx.owner, fx))
+}
+
+// adminAPIKey writes an API keys file with one key of tenant's admin and
+// returns the key and the file.
+func adminAPIKey(t *testing.T, tenant string) (key, file string) {
+	t.Helper()
+	key = "aim_" + rand.Text() + rand.Text()
+	file = filepath.Join(t.TempDir(), "api-keys.json")
+	doc := fmt.Sprintf(`{"keys":[{"name":"ops-bot","sha256":"%s","tenant":"%s","roles":["admin"]}]}`, auth.HashAPIKey(key), tenant)
+	if err := os.WriteFile(file, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return key, file
+}
+
+// operatorToken mints an operator token of the data dir's development
+// operator key, as an operator would: aim token --operator.
+func operatorToken(t *testing.T, dataDir string) string {
+	t.Helper()
+	out, err := execAim(dataDir, "token", "--data-dir", dataDir, "--operator", "--subject", "ops-alice", "--ttl", "10m")
+	if err != nil {
+		t.Fatalf("aim token --operator: %v\n%s", err, out)
+	}
+	return strings.TrimSpace(out)
+}
+
+// adminColumns are the credentials of the admin endpoint matrix: the role
+// matrix's tenant tokens (tenant acme), another tenant's admin, a tenant
+// admin's API key, no credential, and an operator token.
+var adminColumns = append(slices.Clone(roleColumns), "other-tenant-admin", "api-key", "none", "operator")
+
+// adminMatrix calls every endpoint of the admin listener with each of
+// adminColumns. The backups hold every tenant's data: only the operator
+// gets them (200); a tenant credential, admin or not, token or API key,
+// gets 403, no credential 401. /metrics and /healthz hold no tenant data
+// and answer everyone (Prometheus and probes send no credentials).
+func adminMatrix(t *testing.T, e *serveEnv, tokens map[string]string, apiKey string) {
+	t.Helper()
+	admin := "http://" + e.p.waitFor(metricsRe, time.Second)
+	creds := map[string][]string{"none": nil, "api-key": {"X-Api-Key", apiKey}}
+	for _, role := range roleColumns {
+		creds[role] = []string{"Authorization", "Bearer " + tokens[role]}
+	}
+	creds["other-tenant-admin"] = []string{"Authorization", "Bearer " + e.token(t, "globex", "g-admin", auth.RoleAdmin)}
+	creds["operator"] = []string{"Authorization", "Bearer " + operatorToken(t, e.dataDir)}
+
+	const (
+		backup  = "FFFFFFFUO" // tenant credentials F(orbidden), none U(nauthenticated), operator O(K)
+		missing = "FFFFFFFUN" // the operator learns the store does not exist
+		public  = "OOOOOOOOO"
+	)
+	code := map[byte]int{'O': http.StatusOK, 'F': http.StatusForbidden, 'U': http.StatusUnauthorized, 'N': http.StatusNotFound}
+	cases := []struct{ path, want string }{
+		{"/backup/model", backup},
+		{"/backup/appraisal", backup},
+		{"/backup/crosswalk", backup},
+		{"/backup/no-such-store", missing},
+		{"/metrics", public},
+		{"/healthz", public},
+	}
+	var table strings.Builder
+	for _, c := range cases {
+		row := fmt.Sprintf("%-24s", c.path)
+		for i, col := range adminColumns {
+			got, ctype := adminGet(t, admin+c.path, creds[col]...)
+			want := code[c.want[i]]
+			row += fmt.Sprintf(" %d", got)
+			if got != want {
+				t.Errorf("admin %s as %s: %d, want %d", c.path, col, got, want)
+			}
+			if got != http.StatusOK && strings.HasPrefix(c.path, "/backup/") && ctype != "application/json" {
+				t.Errorf("admin %s as %s: refused with %q, want a google.rpc.Status", c.path, col, ctype)
+			}
+		}
+		table.WriteString(row + "\n")
+	}
+	t.Logf("admin matrix (%s):\n%s", strings.Join(adminColumns, " "), table.String())
+}
+
+// adminGet GETs url with the header pairs, reads the whole body, and
+// returns the status and Content-Type.
+func adminGet(t *testing.T, url string, hdr ...string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), "GET", url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Add(hdr[i], hdr[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if _, err := io.Copy(io.Discard, resp.Body); err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	return resp.StatusCode, resp.Header.Get("Content-Type")
+}
+
+// TestRedteamH1_TenantAdminCannotDownloadBackup reruns the report's H1
+// probe against aim serve: acme stores a secret, globex's admin asks the
+// admin listener for the appraisal store. Before the fix that answered 200
+// with every tenant's data. Now only an operator token gets the store, and
+// an operator token is no tenant credential on the API either.
+func TestRedteamH1_TenantAdminCannotDownloadBackup(t *testing.T) {
+	e := startServe(t, "--admin-addr", "127.0.0.1:0")
+	admin := "http://" + e.p.waitFor(metricsRe, time.Second)
+	e.must(t, e.token(t, "acme", "alice", auth.RoleLeadAppraiser), "POST", "/appraisals?appraisalId=acme-a1",
+		`{"displayName":"ACME-SECRET-merger-2027","type":"APPRAISAL_TYPE_BENCHMARK","organizationalUnit":"x"}`, http.StatusCreated)
+
+	fetch := func(tok string) (int, []byte) {
+		t.Helper()
+		req, _ := http.NewRequestWithContext(t.Context(), "GET", admin+"/backup/appraisal", nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp.StatusCode, body
+	}
+	for _, tenant := range []string{"globex", "acme"} {
+		code, body := fetch(e.token(t, tenant, "gadmin", auth.RoleAdmin))
+		if code != http.StatusForbidden || bytes.Contains(body, []byte("ACME-SECRET")) {
+			t.Fatalf("%s admin GET /backup/appraisal: %d (%d bytes, secret in it: %v), want 403",
+				tenant, code, len(body), bytes.Contains(body, []byte("ACME-SECRET")))
+		}
+	}
+
+	op := operatorToken(t, e.dataDir)
+	code, body := fetch(op)
+	if code != http.StatusOK || !bytes.Contains(body, []byte("ACME-SECRET-merger-2027")) {
+		t.Fatalf("operator GET /backup/appraisal: %d, %d bytes; want 200 with the store", code, len(body))
+	}
+	if code, body := httpDo(t, "GET", e.base+"/appraisals", op, ""); code != http.StatusUnauthorized {
+		t.Errorf("operator token on the tenant API: %d %v, want 401", code, body)
+	}
+	if _, err := invoke(t, e.conn, op, "AppraisalService/ListAppraisals", `{}`); status.Code(err) != codes.Unauthenticated {
+		t.Errorf("operator token over gRPC: %v, want UNAUTHENTICATED", err)
+	}
 }
 
 // ---- JWT attacks -------------------------------------------------------------

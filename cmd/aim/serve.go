@@ -138,6 +138,9 @@ func printBanner(out io.Writer, cfg *serveConfig, addrs bannerAddrs) error {
 		fmt.Fprintf(&b, "  curl -H \"Authorization: Bearer $AIM_TOKEN\" http://%s/v1/models\n", httpAddr)
 		fmt.Fprintf(&b, "  grpcurl -plaintext -H \"authorization: Bearer $AIM_TOKEN\" %s list\n", grpcAddr)
 		fmt.Fprintf(&b, "\nMore tokens: aim token --data-dir %s --tenant T --roles r1,r2\n", cfg.DataDir)
+		if cfg.OperatorKeys == "" {
+			fmt.Fprintf(&b, "Operator token (backups; no tenant token passes): aim token --data-dir %s --operator\n", cfg.DataDir)
+		}
 	}
 	_, err := io.WriteString(out, b.String())
 	return err

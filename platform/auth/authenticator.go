@@ -50,18 +50,24 @@ type Config struct {
 	// Leeway is the clock skew allowed when checking exp, nbf and iat.
 	// Zero means DefaultLeeway.
 	Leeway time.Duration
+	// OperatorAudience is the audience of operator tokens (ADR 0005). A
+	// token that names it is refused here even when it is otherwise valid,
+	// so that no operator token ever acts for a tenant. Empty means
+	// DefaultOperatorAudience. It must differ from Audience.
+	OperatorAudience string
 }
 
 // Authenticator checks credentials. It does not change after
 // NewAuthenticator returns and is safe for concurrent use.
 type Authenticator struct {
-	issuer   string
-	audience string
-	leeway   time.Duration
-	keys     []verifyKey
-	apiKeys  []apiKey
-	tokens   *tokenCache
-	now      func() time.Time // time.Now; tests move it
+	issuer           string
+	audience         string
+	operatorAudience string
+	leeway           time.Duration
+	keys             []verifyKey
+	apiKeys          []apiKey
+	tokens           *tokenCache
+	now              func() time.Time // time.Now; tests move it
 }
 
 // NewAuthenticator loads the keys named by cfg and returns an Authenticator
@@ -77,7 +83,13 @@ func NewAuthenticator(cfg Config) (*Authenticator, error) {
 	case cfg.Leeway < 0:
 		return nil, fmt.Errorf("auth: Config.Leeway %v is negative", cfg.Leeway)
 	}
-	a := &Authenticator{issuer: cfg.Issuer, audience: cfg.Audience, leeway: cfg.Leeway,
+	if cfg.OperatorAudience == "" {
+		cfg.OperatorAudience = DefaultOperatorAudience
+	}
+	if cfg.OperatorAudience == cfg.Audience {
+		return nil, fmt.Errorf("auth: the tenant audience and the operator audience are both %q; they must differ", cfg.Audience)
+	}
+	a := &Authenticator{issuer: cfg.Issuer, audience: cfg.Audience, operatorAudience: cfg.OperatorAudience, leeway: cfg.Leeway,
 		tokens: newTokenCache(tokenCacheSize), now: time.Now}
 	if a.leeway == 0 {
 		a.leeway = DefaultLeeway
@@ -135,7 +147,9 @@ func invalidToken(why string) error {
 // asserts. The token must be signed with EdDSA or RS256 by one of the
 // configured keys (the one named by its kid header, if it has one), carry
 // the configured issuer and audience, an exp that has not passed, no nbf or
-// iat in the future beyond the leeway, a sub, and a valid tenant claim.
+// iat in the future beyond the leeway, a valid sub (ValidSubject), and a
+// valid tenant claim (ValidTenant). A token that names the operator
+// audience is refused: operators are not tenants (ADR 0005).
 // Roles the platform does not know are dropped from the Identity.
 //
 // A token that verified before is not checked again until it expires or
@@ -156,65 +170,22 @@ func (a *Authenticator) VerifyToken(token string) (Identity, error) {
 // verifyToken is VerifyToken without the cache. It also returns the last
 // instant at which the token is still accepted (exp plus the leeway).
 func (a *Authenticator) verifyToken(token string, now time.Time) (Identity, time.Time, error) {
-	if token == "" {
-		return Identity{}, time.Time{}, invalidToken("the token is empty")
-	}
-	if len(token) > maxTokenLen {
-		return Identity{}, time.Time{}, invalidToken("the token is too long")
-	}
-	// Only EdDSA and RS256 are allowed. Leaving out "none" and every HMAC
-	// algorithm is what stops unsigned tokens and tokens "signed" with a
-	// public key used as a shared secret.
-	tok, err := jwt.ParseSigned(token, []jose.SignatureAlgorithm{jose.EdDSA, jose.RS256})
-	if err != nil || len(tok.Headers) != 1 {
-		return Identity{}, time.Time{}, invalidToken("not a JWT signed with EdDSA or RS256")
-	}
-	hdr := tok.Headers[0]
-	var std jwt.Claims
 	var own tokenClaims
-	tried, verified := 0, false
-	for _, k := range a.keys {
-		if k.alg != jose.SignatureAlgorithm(hdr.Algorithm) || hdr.KeyID != "" && k.kid != hdr.KeyID {
-			continue
-		}
-		tried++
-		err := tok.Claims(k.key, &std, &own)
-		if errors.Is(err, jose.ErrCryptoFailure) {
-			continue
-		}
-		if err != nil {
-			return Identity{}, time.Time{}, invalidToken("the claims are malformed")
-		}
-		verified = true
-		break
+	std, err := verifySigned(token, a.keys, a.issuer, a.audience, a.leeway, now, &own)
+	if err != nil {
+		return Identity{}, time.Time{}, err
 	}
-	switch {
-	case !verified && hdr.KeyID != "" && tried == 0:
-		return Identity{}, time.Time{}, invalidToken("signed by an unknown key")
-	case !verified:
-		return Identity{}, time.Time{}, invalidToken("the signature does not verify")
-	}
-
-	if std.Expiry == nil {
-		return Identity{}, time.Time{}, invalidToken("the token has no expiry (exp)")
-	}
-	err = std.ValidateWithLeeway(jwt.Expected{Issuer: a.issuer, AnyAudience: jwt.Audience{a.audience}, Time: now}, a.leeway)
-	switch {
-	case errors.Is(err, jwt.ErrExpired):
-		return Identity{}, time.Time{}, errs.New(errs.Unauthenticated, "TOKEN_EXPIRED", "invalid bearer token: the token has expired")
-	case errors.Is(err, jwt.ErrNotValidYet):
-		return Identity{}, time.Time{}, invalidToken("the token is not valid yet (nbf)")
-	case errors.Is(err, jwt.ErrIssuedInTheFuture):
-		return Identity{}, time.Time{}, invalidToken("the token is issued in the future (iat)")
-	case errors.Is(err, jwt.ErrInvalidIssuer):
-		return Identity{}, time.Time{}, invalidToken("the issuer (iss) is not accepted")
-	case errors.Is(err, jwt.ErrInvalidAudience):
-		return Identity{}, time.Time{}, invalidToken("the audience (aud) does not include this service")
-	case err != nil:
-		return Identity{}, time.Time{}, invalidToken("the claims do not validate")
+	// An operator token never acts for a tenant, whatever else it carries
+	// (ADR 0005): refusing its audience here holds even where the operator
+	// and tenant keys were, against the rules, configured the same.
+	if slices.Contains(std.Audience, a.operatorAudience) {
+		return Identity{}, time.Time{}, invalidToken("an operator token is not a tenant credential")
 	}
 	if std.Subject == "" {
 		return Identity{}, time.Time{}, invalidToken("the token has no subject (sub)")
+	}
+	if !ValidSubject(std.Subject) {
+		return Identity{}, time.Time{}, invalidToken("the subject (sub) is not a valid subject")
 	}
 	if own.Tenant == "" {
 		return Identity{}, time.Time{}, invalidToken("the token has no tenant claim")
@@ -232,6 +203,75 @@ func (a *Authenticator) verifyToken(token string, now time.Time) (Identity, time
 	return id, std.Expiry.Time().Add(a.leeway), nil
 }
 
+// verifySigned checks what every token of the platform must satisfy, tenant
+// or operator: a compact JWT of at most maxTokenLen bytes, signed with EdDSA
+// or RS256 by one of keys (the one named by its kid header, if it has one),
+// with an exp, the issuer and audience given, and times that hold at now
+// within leeway. It decodes the claims into the registered ones, which it
+// returns, and into own.
+func verifySigned(token string, keys []verifyKey, issuer, audience string, leeway time.Duration, now time.Time, own any) (jwt.Claims, error) {
+	var std jwt.Claims
+	if token == "" {
+		return std, invalidToken("the token is empty")
+	}
+	if len(token) > maxTokenLen {
+		return std, invalidToken("the token is too long")
+	}
+	// Only EdDSA and RS256 are allowed. Leaving out "none" and every HMAC
+	// algorithm is what stops unsigned tokens and tokens "signed" with a
+	// public key used as a shared secret.
+	tok, err := jwt.ParseSigned(token, []jose.SignatureAlgorithm{jose.EdDSA, jose.RS256})
+	if err != nil || len(tok.Headers) != 1 {
+		return std, invalidToken("not a JWT signed with EdDSA or RS256")
+	}
+	hdr := tok.Headers[0]
+	tried, verified := 0, false
+	for _, k := range keys {
+		if k.alg != jose.SignatureAlgorithm(hdr.Algorithm) || hdr.KeyID != "" && k.kid != hdr.KeyID {
+			continue
+		}
+		tried++
+		err := tok.Claims(k.key, &std, own)
+		if errors.Is(err, jose.ErrCryptoFailure) {
+			continue
+		}
+		if err != nil {
+			return std, invalidToken("the claims are malformed")
+		}
+		verified = true
+		break
+	}
+	switch {
+	case !verified && hdr.KeyID != "" && tried == 0:
+		return std, invalidToken("signed by an unknown key")
+	case !verified:
+		return std, invalidToken("the signature does not verify")
+	}
+
+	if std.Expiry == nil {
+		return std, invalidToken("the token has no expiry (exp)")
+	}
+	err = std.ValidateWithLeeway(jwt.Expected{Issuer: issuer, AnyAudience: jwt.Audience{audience}, Time: now}, leeway)
+	switch {
+	case errors.Is(err, jwt.ErrExpired):
+		return std, errs.New(errs.Unauthenticated, "TOKEN_EXPIRED", "invalid bearer token: the token has expired")
+	case errors.Is(err, jwt.ErrNotValidYet):
+		return std, invalidToken("the token is not valid yet (nbf)")
+	case errors.Is(err, jwt.ErrIssuedInTheFuture):
+		return std, invalidToken("the token is issued in the future (iat)")
+	case errors.Is(err, jwt.ErrInvalidIssuer):
+		return std, invalidToken("the issuer (iss) is not accepted")
+	case errors.Is(err, jwt.ErrInvalidAudience):
+		return std, invalidToken("the audience (aud) does not include this service")
+	case err != nil:
+		return std, invalidToken("the claims do not validate")
+	}
+	return std, nil
+}
+
+// apiKeySubjectPrefix starts the Subject of every API key's Identity.
+const apiKeySubjectPrefix = "apikey:"
+
 // VerifyAPIKey checks an API key against the configured API keys file and
 // returns the Identity of the matching entry, with Subject "apikey:<name>".
 func (a *Authenticator) VerifyAPIKey(key string) (Identity, error) {
@@ -240,7 +280,7 @@ func (a *Authenticator) VerifyAPIKey(key string) (Identity, error) {
 		return Identity{}, errs.New(errs.Unauthenticated, "INVALID_API_KEY", "the API key is not valid")
 	}
 	return Identity{
-		Subject: "apikey:" + k.name,
+		Subject: apiKeySubjectPrefix + k.name,
 		Tenant:  k.tenant,
 		Roles:   slices.Clone(k.roles),
 		Via:     ViaAPIKey,

@@ -13,6 +13,13 @@
 // times check out. Symmetric and unsigned tokens are refused outright, so a
 // public key can never be abused as an HMAC secret.
 //
+// Operators (backups, anything that sees more than one tenant) are a
+// separate identity, never a tenant role (ADR 0005): an OperatorVerifier
+// accepts only tokens of its own key set and audience with no tenant, and
+// the Authenticator refuses every token naming the operator audience. API
+// keys are tenant credentials only. Tenant ids are DNS labels (ValidTenant)
+// and subjects printable, bounded text (ValidSubject).
+//
 // For development and tests, Signer mints tokens, and EnsureDevKey keeps a
 // local Ed25519 signing key with its public JWKS next to it, so a fresh
 // checkout can run the whole platform without an identity provider.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/aim-platform/aim/platform/errs"
 )
@@ -38,13 +40,16 @@ func isKnownRole(r string) bool {
 	return false
 }
 
-// ValidTenant reports whether s is a well-formed tenant id, that is,
-// whether it matches ^[a-z0-9][a-z0-9-]{0,62}$: a lower-case letter or
-// digit followed by up to 62 lower-case letters, digits or dashes. The
-// store's internal "_shared" tenant fails on purpose, so that no credential
-// can claim it.
+// ValidTenant reports whether s is a well-formed tenant id: an RFC 1123
+// DNS label, that is ^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$, lower-case
+// letters, digits and dashes, at most 63 long, starting and ending with a
+// letter or digit. Inner runs of dashes ("xn--acme") are allowed, as in DNS
+// and Kubernetes names; a leading or trailing dash ("acme-") is not, so
+// that no id differs from another only by a dash at its edge (ADR 0005).
+// The store's internal "_shared" tenant fails on purpose, so that no
+// credential can claim it.
 func ValidTenant(s string) bool {
-	if len(s) == 0 || len(s) > 63 || s[0] == '-' {
+	if len(s) == 0 || len(s) > 63 || s[0] == '-' || s[len(s)-1] == '-' {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
@@ -54,6 +59,31 @@ func ValidTenant(s string) bool {
 		}
 	}
 	return true
+}
+
+// MaxSubjectLen bounds a subject in bytes. Identity providers use ids,
+// e-mail addresses or URLs, all far shorter; the subject is stored in audit
+// events and team memberships, so it stays small.
+const MaxSubjectLen = 256
+
+// ValidSubject reports whether s can name a caller: valid UTF-8 of 1 to
+// MaxSubjectLen bytes, with no control or invisible formatting characters
+// (such as zero-width spaces or bidirectional overrides) or line breaks
+// anywhere, and no
+// white space at either end, so that it is neither blank nor easily
+// mistaken for another subject in a log or a team list.
+func ValidSubject(s string) bool {
+	if s == "" || len(s) > MaxSubjectLen || !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) || unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp) {
+			return false
+		}
+	}
+	first, _ := utf8.DecodeRuneInString(s)
+	last, _ := utf8.DecodeLastRuneInString(s)
+	return !unicode.IsSpace(first) && !unicode.IsSpace(last)
 }
 
 // Identity is an authenticated caller.

@@ -191,6 +191,9 @@ func loadAPIKeys(file string) ([]apiKey, error) {
 		if e.Name == "" {
 			return nil, bad("name is empty")
 		}
+		if !ValidSubject(e.Name) || len(apiKeySubjectPrefix)+len(e.Name) > MaxSubjectLen {
+			return nil, bad("name must be printable text without control characters or white space at its ends, at most %d bytes", MaxSubjectLen-len(apiKeySubjectPrefix))
+		}
 		if names[e.Name] {
 			return nil, bad("name is used twice")
 		}

@@ -71,6 +71,9 @@ func (s *Signer) Mint(subject, tenant string, roles []string, ttl time.Duration)
 	if subject == "" {
 		return "", errors.New("auth: mint: the subject is empty")
 	}
+	if !ValidSubject(subject) {
+		return "", fmt.Errorf("auth: mint: %q is not a valid subject", subject)
+	}
 	if !ValidTenant(tenant) {
 		return "", fmt.Errorf("auth: mint: %q is not a valid tenant id", tenant)
 	}
@@ -82,6 +85,13 @@ func (s *Signer) Mint(subject, tenant string, roles []string, ttl time.Duration)
 	if ttl <= 0 {
 		return "", fmt.Errorf("auth: mint: ttl %v is not positive", ttl)
 	}
+	own := tokenClaims{Tenant: tenant, Roles: append([]string{}, roles...)}
+	return s.mint(subject, own, ttl)
+}
+
+// mint signs the registered claims for subject, valid from now for ttl,
+// with own claims beside them.
+func (s *Signer) mint(subject string, own any, ttl time.Duration) (string, error) {
 	now := time.Now()
 	std := jwt.Claims{
 		Issuer:    s.issuer,
@@ -91,8 +101,11 @@ func (s *Signer) Mint(subject, tenant string, roles []string, ttl time.Duration)
 		NotBefore: jwt.NewNumericDate(now),
 		Expiry:    jwt.NewNumericDate(now.Add(ttl)),
 	}
-	own := tokenClaims{Tenant: tenant, Roles: append([]string{}, roles...)}
-	tok, err := jwt.Signed(s.signer).Claims(std).Claims(own).Serialize()
+	b := jwt.Signed(s.signer).Claims(std)
+	if own != nil {
+		b = b.Claims(own)
+	}
+	tok, err := b.Serialize()
 	if err != nil {
 		return "", fmt.Errorf("auth: mint: %w", err)
 	}
@@ -107,10 +120,15 @@ func (s *Signer) Mint(subject, tenant string, roles []string, ttl time.Duration)
 // Two processes may race to create the key: the key file appears complete
 // and exactly once, and the loser uses the winner's key.
 func EnsureDevKey(dir string) (created bool, err error) {
+	return ensureDevKeyPair(dir, DevKeyFile, DevJWKSFile)
+}
+
+// ensureDevKeyPair is EnsureDevKey for the key and JWKS files named.
+func ensureDevKeyPair(dir, keyFile, jwksFile string) (created bool, err error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return false, fmt.Errorf("auth: dev key directory: %w", err)
 	}
-	keyPath := filepath.Join(dir, DevKeyFile)
+	keyPath := filepath.Join(dir, keyFile)
 	priv, err := readPrivateJWK(keyPath)
 	if errors.Is(err, fs.ErrNotExist) {
 		if created, err = createDevKey(keyPath); err != nil {
@@ -121,7 +139,7 @@ func EnsureDevKey(dir string) (created bool, err error) {
 	if err != nil {
 		return false, err
 	}
-	if err := syncDevJWKS(filepath.Join(dir, DevJWKSFile), priv); err != nil {
+	if err := syncDevJWKS(filepath.Join(dir, jwksFile), priv); err != nil {
 		return created, err
 	}
 	return created, nil

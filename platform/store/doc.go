@@ -32,7 +32,8 @@
 // paging: a page costs a Seek plus the page itself, never an offset walk,
 // and tokens are opaque, signed, and bound to the query that produced them.
 // LookupRequest and RecordRequest implement AIP-155 request ids so that a
-// retried Create returns the resource it created the first time.
+// retried Create returns the resource it created the first time. Request
+// ids are scoped to the tenant and the caller's subject.
 //
 // # Damaged files
 //

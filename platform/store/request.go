@@ -12,23 +12,36 @@ import (
 // requestsCollection is the per-tenant collection of AIP-155 request ids.
 const requestsCollection = "_requests"
 
+// subjectKeyMark follows the method in the key of a request record that
+// belongs to one subject. Records written before request ids were per
+// subject have a 0 byte there instead (method, 0, request id); they are never
+// matched, so a retry that spans that upgrade is a new request.
+const subjectKeyMark = 1
+
 // requestRecordVersion leads every stored request record.
 const requestRecordVersion = 1
 
 // LookupRequest finds the outcome of an earlier Create with the same tenant,
-// method and request_id. found is false when there was none, or when
-// requestID is empty (the client asked for no deduplication). fingerprint
+// subject, method and request_id. found is false when there was none, or
+// when requestID is empty (the client asked for no deduplication).
+//
+// Request ids belong to the caller (the token's subject) who sent them: the
+// same request_id from another subject of the tenant is another request, so
+// it neither returns nor reveals what the first caller made. A replay still
+// returns a resource the caller may no longer be allowed to read (it may
+// have been taken off a team since); the service checks that before it
+// answers with the stored resource. fingerprint
 // identifies the request's content without its request_id (for example a
 // SHA-256 of its deterministic encoding); when the earlier request had a
 // different fingerprint the error is errs.Invalid on field "request_id".
 //
 // A Create calls LookupRequest and, when nothing was found, creates the
 // resource and calls RecordRequest, all in one Update transaction.
-func LookupRequest(tx *bbolt.Tx, tenant, method, requestID string, fingerprint []byte) (name string, found bool, err error) {
+func LookupRequest(tx *bbolt.Tx, tenant, subject, method, requestID string, fingerprint []byte) (name string, found bool, err error) {
 	if requestID == "" {
 		return "", false, nil
 	}
-	key, err := requestKey(tenant, method, requestID)
+	key, err := requestKey(tenant, subject, method, requestID)
 	if err != nil {
 		return "", false, err
 	}
@@ -50,18 +63,18 @@ func LookupRequest(tx *bbolt.Tx, tenant, method, requestID string, fingerprint [
 	return stored, true, nil
 }
 
-// RecordRequest remembers that the request with this tenant, method and
-// request_id created the resource called name. It does nothing when
+// RecordRequest remembers that the request with this tenant, subject,
+// method and request_id created the resource called name. It does nothing when
 // requestID is empty. tx must be writable. Records are kept until the tenant's
 // data is removed.
-func RecordRequest(tx *bbolt.Tx, tenant, method, requestID, name string, fingerprint []byte) error {
+func RecordRequest(tx *bbolt.Tx, tenant, subject, method, requestID, name string, fingerprint []byte) error {
 	if requestID == "" {
 		return nil
 	}
 	if name == "" {
 		return faultf("store: record request %q: empty resource name", requestID)
 	}
-	key, err := requestKey(tenant, method, requestID)
+	key, err := requestKey(tenant, subject, method, requestID)
 	if err != nil {
 		return err
 	}
@@ -75,13 +88,19 @@ func RecordRequest(tx *bbolt.Tx, tenant, method, requestID, name string, fingerp
 	return nil
 }
 
-func requestKey(tenant, method, requestID string) ([]byte, error) {
-	if tenant == "" || method == "" {
-		return nil, faultf("store: request ids need a tenant and a method, got %q and %q", tenant, method)
+// requestKey is method | subjectKeyMark | uvarint length of subject |
+// subject | request id. The length prefix keeps subjects and request ids of
+// any bytes apart; methods are constants of the services, without 0 or 1
+// bytes.
+func requestKey(tenant, subject, method, requestID string) ([]byte, error) {
+	if tenant == "" || subject == "" || method == "" {
+		return nil, faultf("store: request ids need a tenant, a subject and a method, got %q, %q and %q", tenant, subject, method)
 	}
-	key := make([]byte, 0, len(method)+1+len(requestID))
+	key := make([]byte, 0, len(method)+1+binary.MaxVarintLen64+len(subject)+len(requestID))
 	key = append(key, method...)
-	key = append(key, 0)
+	key = append(key, subjectKeyMark)
+	key = binary.AppendUvarint(key, uint64(len(subject)))
+	key = append(key, subject...)
 	key = append(key, requestID...)
 	if len(key) > bbolt.MaxKeySize {
 		return nil, errs.InvalidArgument(errs.Violation("request_id", "is too long"))

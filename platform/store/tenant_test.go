@@ -135,33 +135,43 @@ func TestRequestIDs(t *testing.T) {
 	const method = "/aim.model.v1.ModelService/CreateModel"
 
 	err := db.Update(func(tx *bbolt.Tx) error {
-		if err := store.RecordRequest(tx, "a", method, "r1", "models/m1", fp("req1")); err != nil {
+		if err := store.RecordRequest(tx, "a", "alice", method, "r1", "models/m1", fp("req1")); err != nil {
+			return err
+		}
+		// Subjects are length-prefixed in the key: "al" with request id
+		// "icer1" is not "alice" with "r1".
+		if err := store.RecordRequest(tx, "a", "al", method, "icer1", "models/m3", fp("req3")); err != nil {
 			return err
 		}
 		// An empty request id asks for no deduplication.
-		return store.RecordRequest(tx, "a", method, "", "models/m2", fp("req2"))
+		return store.RecordRequest(tx, "a", "alice", method, "", "models/m2", fp("req2"))
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 
 	tests := []struct {
-		name, tenant, method, requestID, fingerprint string
-		wantName                                     string
-		wantFound                                    bool
-		wantField                                    string
+		name, tenant, subject, method, requestID, fingerprint string
+		wantName                                              string
+		wantFound                                             bool
+		wantField                                             string
 	}{
-		{"retry", "a", method, "r1", "req1", "models/m1", true, ""},
-		{"other content", "a", method, "r1", "reqX", "", false, "request_id"},
-		{"other request id", "a", method, "r2", "req1", "", false, ""},
-		{"other tenant", "b", method, "r1", "req1", "", false, ""},
-		{"other method", "a", "/aim.model.v1.ModelService/CreateOther", "r1", "req1", "", false, ""},
-		{"empty request id", "a", method, "", "req2", "", false, ""},
+		{"retry", "a", "alice", method, "r1", "req1", "models/m1", true, ""},
+		{"other content", "a", "alice", method, "r1", "reqX", "", false, "request_id"},
+		{"other request id", "a", "alice", method, "r2", "req1", "", false, ""},
+		{"other tenant", "b", "alice", method, "r1", "req1", "", false, ""},
+		// Another subject's request id is another request: neither its
+		// resource nor a reuse error.
+		{"other subject", "a", "bob", method, "r1", "req1", "", false, ""},
+		{"other subject, other content", "a", "bob", method, "r1", "reqX", "", false, ""},
+		{"subject and request id run together", "a", "al", method, "icer1", "req3", "models/m3", true, ""},
+		{"other method", "a", "alice", "/aim.model.v1.ModelService/CreateOther", "r1", "req1", "", false, ""},
+		{"empty request id", "a", "alice", method, "", "req2", "", false, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			err := db.View(func(tx *bbolt.Tx) error {
-				name, found, err := store.LookupRequest(tx, tt.tenant, tt.method, tt.requestID, fp(tt.fingerprint))
+				name, found, err := store.LookupRequest(tx, tt.tenant, tt.subject, tt.method, tt.requestID, fp(tt.fingerprint))
 				if tt.wantField != "" {
 					if violationField(err) != tt.wantField {
 						t.Errorf("LookupRequest: %v, want a violation on %s", err, tt.wantField)
@@ -180,13 +190,19 @@ func TestRequestIDs(t *testing.T) {
 	}
 
 	err = db.Update(func(tx *bbolt.Tx) error {
-		if _, _, err := store.LookupRequest(tx, "", method, "r1", nil); err == nil {
+		if _, _, err := store.LookupRequest(tx, "", "alice", method, "r1", nil); err == nil {
 			t.Error("LookupRequest without a tenant succeeded")
 		}
-		if err := store.RecordRequest(tx, "a", "", "r1", "models/m1", nil); err == nil {
+		if _, _, err := store.LookupRequest(tx, "a", "", method, "r1", nil); err == nil {
+			t.Error("LookupRequest without a subject succeeded")
+		}
+		if err := store.RecordRequest(tx, "a", "alice", "", "r1", "models/m1", nil); err == nil {
 			t.Error("RecordRequest without a method succeeded")
 		}
-		if err := store.RecordRequest(tx, "a", method, "r9", "", nil); err == nil {
+		if err := store.RecordRequest(tx, "a", "", method, "r1", "models/m1", nil); err == nil {
+			t.Error("RecordRequest without a subject succeeded")
+		}
+		if err := store.RecordRequest(tx, "a", "alice", method, "r9", "", nil); err == nil {
 			t.Error("RecordRequest without a name succeeded")
 		}
 		return nil

@@ -28,8 +28,8 @@ var targets = []struct {
 	storage                string
 }{
 	{dir: "../base", namespace: "aim", gatewayMin: 2, gatewayMax: 5, storage: "1Gi"},
-	{dir: "../overlays/dev", opts: Options{ExternalSecrets: []string{"aim-jwt"}}, namespace: "aim-dev", gatewayMin: 1, gatewayMax: 2, storage: "1Gi"},
-	{dir: "../overlays/prod", opts: Options{ExternalSecrets: []string{"aim-jwt"}}, namespace: "aim-prod", gatewayMin: 3, gatewayMax: 10, storage: "20Gi"},
+	{dir: "../overlays/dev", opts: Options{ExternalSecrets: []string{"aim-jwt", "aim-operator"}}, namespace: "aim-dev", gatewayMin: 1, gatewayMax: 2, storage: "1Gi"},
+	{dir: "../overlays/prod", opts: Options{ExternalSecrets: []string{"aim-jwt", "aim-operator"}}, namespace: "aim-prod", gatewayMin: 3, gatewayMax: 10, storage: "20Gi"},
 }
 
 // rendered caches each directory's build: kustomize takes a while, and the
@@ -107,19 +107,23 @@ func TestServices(t *testing.T) {
 					t.Errorf("%s %s: probe %+v, want a grpc probe of %s", tt.dir, s.Name, p, w.health)
 				}
 			}
-			keys, _ := m.envValue(ctr, "AIM_JWT_KEYS")
-			dir, file := filepath.Split(keys)
-			i := slices.IndexFunc(ctr.VolumeMounts, func(vm corev1.VolumeMount) bool { return vm.MountPath+"/" == dir })
-			if i < 0 || !ctr.VolumeMounts[i].ReadOnly {
-				t.Errorf("%s %s: AIM_JWT_KEYS=%q is not in a read-only mount", tt.dir, s.Name, keys)
-				continue
-			}
-			vol := s.Spec.Template.Spec.Volumes[slices.IndexFunc(s.Spec.Template.Spec.Volumes,
-				func(v corev1.Volume) bool { return v.Name == ctr.VolumeMounts[i].Name })]
-			if vol.Secret == nil || vol.Secret.SecretName != "aim-jwt" {
-				t.Errorf("%s %s: AIM_JWT_KEYS is not in the aim-jwt Secret", tt.dir, s.Name)
-			} else if sec := m.secret("aim-jwt"); sec != nil && !secretHasKey(sec, file) {
-				t.Errorf("%s: Secret aim-jwt has no key %q", tt.dir, file)
+			// The tenant keys and the operators' keys (ADR 0005), each
+			// from its own Secret, read-only.
+			for _, k := range []struct{ env, secret string }{{"AIM_JWT_KEYS", "aim-jwt"}, {"AIM_OPERATOR_KEYS", "aim-operator"}} {
+				keys, _ := m.envValue(ctr, k.env)
+				dir, file := filepath.Split(keys)
+				i := slices.IndexFunc(ctr.VolumeMounts, func(vm corev1.VolumeMount) bool { return vm.MountPath+"/" == dir })
+				if i < 0 || !ctr.VolumeMounts[i].ReadOnly {
+					t.Errorf("%s %s: %s=%q is not in a read-only mount", tt.dir, s.Name, k.env, keys)
+					continue
+				}
+				vol := s.Spec.Template.Spec.Volumes[slices.IndexFunc(s.Spec.Template.Spec.Volumes,
+					func(v corev1.Volume) bool { return v.Name == ctr.VolumeMounts[i].Name })]
+				if vol.Secret == nil || vol.Secret.SecretName != k.secret {
+					t.Errorf("%s %s: %s is not in the %s Secret", tt.dir, s.Name, k.env, k.secret)
+				} else if sec := m.secret(k.secret); sec != nil && !secretHasKey(sec, file) {
+					t.Errorf("%s: Secret %s has no key %q", tt.dir, k.secret, file)
+				}
 			}
 		}
 		gw := &m.Deployments[0].Spec.Template.Spec.Containers[0]

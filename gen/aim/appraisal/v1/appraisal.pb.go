@@ -199,7 +199,10 @@ type Appraisal struct {
 	// not cover AI context.
 	AiUsageScenarios []v1.AiUsageScenario `protobuf:"varint,13,rep,packed,name=ai_usage_scenarios,json=aiUsageScenarios,proto3,enum=aim.model.v1.AiUsageScenario" json:"ai_usage_scenarios,omitempty"`
 	// For a SUSTAINMENT or ACTION_PLAN_REASSESSMENT: the earlier appraisal it
-	// builds on, `appraisals/{appraisal}`, of the same tenant.
+	// builds on, `appraisals/{appraisal}`, of the same tenant. The caller must
+	// be able to read it, when setting it and in every call that uses it
+	// until this appraisal is rated; otherwise the answer is the NOT_FOUND
+	// that GetAppraisal gives for it.
 	PreviousAppraisal string `protobuf:"bytes,14,opt,name=previous_appraisal,json=previousAppraisal,proto3" json:"previous_appraisal,omitempty"`
 	// How many practices the appraisal covers; set when it is planned.
 	ScopedPracticeCount int32 `protobuf:"varint,15,opt,name=scoped_practice_count,json=scopedPracticeCount,proto3" json:"scoped_practice_count,omitempty"`

@@ -154,6 +154,8 @@ type CreateAppraisalRequest struct {
 	AppraisalId string `protobuf:"bytes,2,opt,name=appraisal_id,json=appraisalId,proto3" json:"appraisal_id,omitempty"`
 	// A client-chosen id (UUID recommended) that makes the create idempotent:
 	// a retry with the same request_id returns the first result (AIP-155).
+	// Request ids belong to the caller (the token's subject): another
+	// caller's request with the same id is a request of its own.
 	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

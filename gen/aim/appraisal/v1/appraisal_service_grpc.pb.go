@@ -74,7 +74,8 @@ const (
 type AppraisalServiceClient interface {
 	// CreateAppraisal creates an appraisal in state DRAFT, with the caller on
 	// its team (as lead appraiser when the caller holds that role). A repeated
-	// call with the same request_id returns the appraisal the first call made.
+	// call by the same caller with the same request_id returns the appraisal
+	// the first call made, when the caller may still read it.
 	CreateAppraisal(ctx context.Context, in *CreateAppraisalRequest, opts ...grpc.CallOption) (*CreateAppraisalResponse, error)
 	// GetAppraisal returns an appraisal the caller is on the team of (tenant
 	// admins see every appraisal of their tenant).
@@ -638,7 +639,8 @@ func (c *appraisalServiceClient) UpdateSettings(ctx context.Context, in *UpdateS
 type AppraisalServiceServer interface {
 	// CreateAppraisal creates an appraisal in state DRAFT, with the caller on
 	// its team (as lead appraiser when the caller holds that role). A repeated
-	// call with the same request_id returns the appraisal the first call made.
+	// call by the same caller with the same request_id returns the appraisal
+	// the first call made, when the caller may still read it.
 	CreateAppraisal(context.Context, *CreateAppraisalRequest) (*CreateAppraisalResponse, error)
 	// GetAppraisal returns an appraisal the caller is on the team of (tenant
 	// admins see every appraisal of their tenant).

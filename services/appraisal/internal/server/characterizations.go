@@ -109,7 +109,7 @@ func setCharacterization(t *store.Tx, who auth.Identity, appraisalName string, r
 		}
 	}
 	if len(violations) == 0 {
-		if v, err := carriedViolation(t, appraisalName, practice, field); err != nil {
+		if v, err := carriedViolation(t, who, appraisalName, practice, field); err != nil {
 			return nil, err
 		} else if v != nil {
 			violations = append(violations, *v)
@@ -240,7 +240,7 @@ func (s *Server) RecordTeamDecision(ctx context.Context, req *appraisalv1.Record
 		if err := appraisal.Accepts(appraisal.State(a.GetState()), "record team decisions"); err != nil {
 			return err
 		}
-		res, err := s.compute(t, a)
+		res, err := s.compute(t, who, a)
 		if err != nil {
 			return err
 		}
@@ -315,8 +315,9 @@ func checkDecision(open []rating.OpenDecision, in *appraisalv1.TeamDecision, t *
 // carriedViolation refuses, in an Action Plan Reappraisal, a
 // characterization of a practice the reappraisal carries over from the
 // appraisal it follows (APR-2): only what failed or was not rated is
-// re-rated.
-func carriedViolation(t *store.Tx, appraisalName, practice, field string) (*errs.FieldViolation, error) {
+// re-rated. Whether a practice is carried says how the previous appraisal
+// rated it, so who must be allowed to read that appraisal.
+func carriedViolation(t *store.Tx, who auth.Identity, appraisalName, practice, field string) (*errs.FieldViolation, error) {
 	a, err := t.Appraisal()
 	if err != nil {
 		return nil, err
@@ -324,7 +325,7 @@ func carriedViolation(t *store.Tx, appraisalName, practice, field string) (*errs
 	if a.GetType() != appraisalv1.AppraisalType_APPRAISAL_TYPE_ACTION_PLAN_REASSESSMENT || a.GetPreviousAppraisal() == "" {
 		return nil, nil
 	}
-	prev, err := previousResult(t, a)
+	prev, err := previousResult(t, who, a)
 	if err != nil {
 		return nil, err
 	}

@@ -52,9 +52,11 @@ func (k kindOf[T]) create(ctx context.Context, s *Server, parent, id, requestID 
 	if !item.ProtoReflect().IsValid() {
 		return zero, errs.InvalidArgument(errs.Violation(snakeOf(k.typ), "is required"))
 	}
-	// The fingerprint covers the id the client asked for (maybe none), so
-	// a retry without an id matches the first call.
-	fp := fingerprintOf(id, item)
+	// The fingerprint covers the parent and the id the client asked for
+	// (maybe none), so a retry without an id matches the first call, and
+	// the caller's request id used again under another appraisal is a
+	// reuse, not a replay of an item of that other appraisal.
+	fp := fingerprintOf(appraisalID(parent), id, item)
 	if id == "" {
 		id = appraisal.NewID()
 	}
@@ -67,6 +69,9 @@ func (k kindOf[T]) create(ctx context.Context, s *Server, parent, id, requestID 
 			return err
 		}
 		method := "Create" + k.typ
+		// Request ids are the caller's own (see pstore.LookupRequest), and
+		// write above checked the caller may change, so read, this
+		// appraisal: a replay shows nothing the caller may not see.
 		if requestID != "" {
 			name, found, err := t.LookupRequest(method, requestID, fp)
 			if err != nil {
@@ -114,9 +119,9 @@ func (k kindOf[T]) create(ctx context.Context, s *Server, parent, id, requestID 
 	return out, nil
 }
 
-func fingerprintOf(id string, m proto.Message) []byte {
+func fingerprintOf(parentID, id string, m proto.Message) []byte {
 	b, _ := proto.MarshalOptions{Deterministic: true}.Marshal(m)
-	sum := sha256.Sum256(append([]byte(id+"\x00"), b...))
+	sum := sha256.Sum256(append([]byte(parentID+"\x00"+id+"\x00"), b...))
 	return sum[:]
 }
 

@@ -123,7 +123,8 @@ func TestCreateChildIdempotent(t *testing.T) {
 			_, err = k.create(f, "with-id", "", "first")
 			wantStatus(t, err, codes.AlreadyExists)
 
-			// The request id belongs to the tenant: tenant B may use it.
+			// The request id belongs to the tenant and the subject: tenant B
+			// may use it.
 			g := h.conducting(t, tenantB, "idem-"+strings.ToLower(k.name), nil, "i1")
 			other, err := k.create(g, "with-id", "req-"+k.name, "changed")
 			if err != nil {

@@ -25,8 +25,10 @@ const (
 	finalResultKey  = "result.json"
 )
 
-// ratingInput gathers what the rating engine reads from the appraisal.
-func (s *Server) ratingInput(t *store.Tx, a *appraisalv1.Appraisal) (rating.Input, error) {
+// ratingInput gathers what the rating engine reads from the appraisal and,
+// for an Action Plan Reappraisal, from the appraisal it follows, which who
+// must be allowed to read.
+func (s *Server) ratingInput(t *store.Tx, who auth.Identity, a *appraisalv1.Appraisal) (rating.Input, error) {
 	in := rating.Input{Decisions: map[string]rating.Decision{}}
 	sc, err := s.scopes.get(t, a)
 	if err != nil {
@@ -72,7 +74,7 @@ func (s *Server) ratingInput(t *store.Tx, a *appraisalv1.Appraisal) (rating.Inpu
 	}
 	in.Scope.TargetMaturityLevel = int(a.GetTargetMaturityLevel())
 	if a.GetType() == appraisalv1.AppraisalType_APPRAISAL_TYPE_ACTION_PLAN_REASSESSMENT && a.GetPreviousAppraisal() != "" {
-		prev, err := previousResult(t, a)
+		prev, err := previousResult(t, who, a)
 		if err != nil {
 			return in, err
 		}
@@ -122,11 +124,38 @@ func characterizationValue(raw []byte) (appraisalv1.CharacterizationValue, error
 	return value, nil
 }
 
-// previousResult reads the stored result of the appraisal a builds on.
-func previousResult(t *store.Tx, a *appraisalv1.Appraisal) (*rating.Result, error) {
-	o, err := t.Other(appraisalID(a.GetPreviousAppraisal()))
+// previousAppraisal opens the appraisal a previous_appraisal reference
+// names, for a caller who may read it. Everything an appraisal takes from
+// the one it builds on (carried-over practices and their values, validity,
+// the errors that say whether it exists or is rated) goes through here, so
+// it holds the same read check as GetAppraisal: a caller who may not read
+// the referenced appraisal gets the NOT_FOUND that GetAppraisal gives for
+// it, byte for byte the answer for an appraisal that does not exist.
+//
+// The check is made for the caller of each request, every time, not once
+// when the reference is set: a reference grants nothing. A caller taken off
+// the previous appraisal's team (or a team member of this appraisal who was
+// never on it) gets NOT_FOUND from every read that needs the previous
+// appraisal, until someone who may read it (its team, a tenant admin) does
+// the work. Ratings stored when this appraisal was rated are its own record
+// and need no such read (ADR 0010).
+func previousAppraisal(t *store.Tx, who auth.Identity, name string) (*store.Tx, error) {
+	id := appraisalID(name)
+	o, err := t.Other(id)
 	if err != nil {
-		return nil, errs.New(errs.FailedPrecondition, "NO_PREVIOUS_APPRAISAL", "the previous appraisal %s does not exist", a.GetPreviousAppraisal())
+		return nil, errs.NotFoundError("Appraisal", appraisal.Name(id))
+	}
+	if _, err := mustRead(o, who); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+// previousResult reads the stored result of the appraisal a builds on.
+func previousResult(t *store.Tx, who auth.Identity, a *appraisalv1.Appraisal) (*rating.Result, error) {
+	o, err := previousAppraisal(t, who, a.GetPreviousAppraisal())
+	if err != nil {
+		return nil, err
 	}
 	raw := o.GetRaw(store.KindRatings, finalResultKey)
 	if raw == nil {
@@ -139,9 +168,10 @@ func previousResult(t *store.Tx, a *appraisalv1.Appraisal) (*rating.Result, erro
 	return r, nil
 }
 
-// compute runs the rating engine on the appraisal's current state.
-func (s *Server) compute(t *store.Tx, a *appraisalv1.Appraisal) (rating.Result, error) {
-	in, err := s.ratingInput(t, a)
+// compute runs the rating engine on the appraisal's current state, for
+// who.
+func (s *Server) compute(t *store.Tx, who auth.Identity, a *appraisalv1.Appraisal) (rating.Result, error) {
+	in, err := s.ratingInput(t, who, a)
 	if err != nil {
 		return rating.Result{}, err
 	}
@@ -150,8 +180,8 @@ func (s *Server) compute(t *store.Tx, a *appraisalv1.Appraisal) (rating.Result, 
 
 // rate computes the final ratings and stores them; it refuses an
 // incomplete appraisal.
-func (s *Server) rate(t *store.Tx, a *appraisalv1.Appraisal) error {
-	res, err := s.compute(t, a)
+func (s *Server) rate(t *store.Tx, who auth.Identity, a *appraisalv1.Appraisal) error {
+	res, err := s.compute(t, who, a)
 	if err != nil {
 		return err
 	}
@@ -160,7 +190,7 @@ func (s *Server) rate(t *store.Tx, a *appraisalv1.Appraisal) error {
 			"%s cannot be rated yet: %d instance and practice pairs are not characterized and %d team decisions are open (see GetRatings)",
 			a.GetName(), len(res.Missing), len(res.OpenDecisions))
 	}
-	validity, err := s.validity(t, a, res.MaturityLevel)
+	validity, err := s.validity(t, who, a, res.MaturityLevel)
 	if err != nil {
 		return err
 	}
@@ -194,14 +224,14 @@ func (s *Server) rate(t *store.Tx, a *appraisalv1.Appraisal) error {
 }
 
 // validity applies the validity rules for the appraisal's type.
-func (s *Server) validity(t *store.Tx, a *appraisalv1.Appraisal, level int) (rating.Validity, error) {
+func (s *Server) validity(t *store.Tx, who auth.Identity, a *appraisalv1.Appraisal, level int) (rating.Validity, error) {
 	kind := rating.AppraisalKind(a.GetType())
 	var previous *rating.Validity
 	if kind == rating.Sustainment || kind == rating.ActionPlanReassessment {
 		if a.GetPreviousAppraisal() == "" {
 			return rating.Validity{}, errs.New(errs.FailedPrecondition, "NO_PREVIOUS_APPRAISAL", "a %s appraisal needs previous_appraisal", kind)
 		}
-		v, err := validityOf(t, a.GetPreviousAppraisal())
+		v, err := validityOf(t, who, a.GetPreviousAppraisal())
 		if err != nil {
 			return rating.Validity{}, err
 		}
@@ -215,13 +245,14 @@ func (s *Server) validity(t *store.Tx, a *appraisalv1.Appraisal, level int) (rat
 }
 
 // validityOf rebuilds the validity of a rated appraisal from its record,
-// counting the sustainments that lead to it.
-func validityOf(t *store.Tx, name string) (rating.Validity, error) {
+// counting the sustainments that lead to it. Every appraisal of that chain
+// is read, so who must be allowed to read each one.
+func validityOf(t *store.Tx, who auth.Identity, name string) (rating.Validity, error) {
 	v := rating.Validity{}
 	for hops := 0; name != "" && hops < 10; hops++ {
-		o, err := t.Other(appraisalID(name))
+		o, err := previousAppraisal(t, who, name)
 		if err != nil {
-			return rating.Validity{}, errs.New(errs.FailedPrecondition, "NO_PREVIOUS_APPRAISAL", "the previous appraisal %s does not exist", name)
+			return rating.Validity{}, err
 		}
 		p, err := o.Appraisal()
 		if err != nil {
@@ -258,7 +289,7 @@ func (s *Server) GetRatings(ctx context.Context, req *appraisalv1.GetRatingsRequ
 		if err != nil {
 			return err
 		}
-		out, err = s.currentRatings(t, a)
+		out, err = s.currentRatings(t, who, a)
 		return err
 	})
 	if err != nil {
@@ -267,8 +298,9 @@ func (s *Server) GetRatings(ctx context.Context, req *appraisalv1.GetRatingsRequ
 	return &appraisalv1.GetRatingsResponse{Ratings: out}, nil
 }
 
-// currentRatings returns the final ratings when stored, else computes them.
-func (s *Server) currentRatings(t *store.Tx, a *appraisalv1.Appraisal) (*appraisalv1.Ratings, error) {
+// currentRatings returns the final ratings when stored, else computes them
+// for who.
+func (s *Server) currentRatings(t *store.Tx, who auth.Identity, a *appraisalv1.Appraisal) (*appraisalv1.Ratings, error) {
 	final := &appraisalv1.Ratings{}
 	if found, err := t.Get(store.KindRatings, finalRatingsKey, final); err != nil || found {
 		return final, err
@@ -276,7 +308,7 @@ func (s *Server) currentRatings(t *store.Tx, a *appraisalv1.Appraisal) (*apprais
 	if appraisal.State(a.GetState()) < appraisal.StatePlanned || a.GetState() == appraisalv1.Appraisal_STATE_CANCELLED && t.Count(store.KindScope) == 0 {
 		return nil, errs.New(errs.FailedPrecondition, "NOT_SCOPED", "%s has no scope yet; plan it first", a.GetName())
 	}
-	res, err := s.compute(t, a)
+	res, err := s.compute(t, who, a)
 	if err != nil {
 		return nil, err
 	}

@@ -154,7 +154,7 @@ func (s *Server) GetAppraisalReport(ctx context.Context, req *appraisalv1.GetApp
 			return err
 		}
 		r.Appraisal = a
-		if r.Ratings, err = s.currentRatings(t, a); err != nil {
+		if r.Ratings, err = s.currentRatings(t, who, a); err != nil {
 			return err
 		}
 		if r.Team, err = collectAll(t, store.KindMembers, func() *appraisalv1.TeamMember { return &appraisalv1.TeamMember{} }); err != nil {

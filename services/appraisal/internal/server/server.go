@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"net/http"
+	"slices"
 	"time"
 
 	"google.golang.org/protobuf/proto"
@@ -102,15 +103,42 @@ func (s *Server) CreateAppraisal(ctx context.Context, req *appraisalv1.CreateApp
 		DisplayName: who.Subject, Role: role, CreateTime: now,
 	}
 	creator.Etag = pstore.ETag(creator)
+	if err := s.mayReadAppraisal(who, a.GetPreviousAppraisal()); err != nil {
+		return nil, err
+	}
 	stored, replayed, events, err := s.store.Create(who.Tenant, id, who.Subject, req.GetRequestId(), fingerprint(req), a, creator)
 	if err != nil {
 		return nil, err
 	}
-	s.hub.publish(who.Tenant, id, events)
-	if !replayed {
-		server.SetHTTPStatus(ctx, http.StatusCreated)
+	if replayed {
+		// The request was this caller's (request ids are per subject), but
+		// the caller may have been taken off the appraisal's team since: a
+		// replay answers what GetAppraisal would.
+		err = s.store.View(who.Tenant, appraisalID(stored.GetName()), func(t *store.Tx) error {
+			stored, err = mustRead(t, who)
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		return &appraisalv1.CreateAppraisalResponse{Appraisal: stored}, nil
 	}
+	s.hub.publish(who.Tenant, id, events)
+	server.SetHTTPStatus(ctx, http.StatusCreated)
 	return &appraisalv1.CreateAppraisalResponse{Appraisal: stored}, nil
+}
+
+// mayReadAppraisal answers, when name is set, exactly what GetAppraisal
+// would answer the caller when the caller may not read that appraisal or it
+// does not exist: the same NOT_FOUND either way.
+func (s *Server) mayReadAppraisal(who auth.Identity, name string) error {
+	if name == "" {
+		return nil
+	}
+	return s.store.View(who.Tenant, appraisalID(name), func(t *store.Tx) error {
+		_, err := mustRead(t, who)
+		return err
+	})
 }
 
 // createInput returns the fields of an appraisal a client may set; output
@@ -220,6 +248,14 @@ func (s *Server) UpdateAppraisal(ctx context.Context, req *appraisalv1.UpdateApp
 		before := proto.CloneOf(a)
 		for _, p := range paths {
 			appraisalFields[p](a, in)
+		}
+		if slices.Contains(paths, "previous_appraisal") && a.GetPreviousAppraisal() != "" {
+			if appraisalID(a.GetPreviousAppraisal()) == appraisalID(a.GetName()) {
+				return errs.InvalidArgument(errs.Violation("appraisal.previous_appraisal", "an appraisal cannot build on itself"))
+			}
+			if _, err := previousAppraisal(t, who, a.GetPreviousAppraisal()); err != nil {
+				return err
+			}
 		}
 		return s.putAppraisal(t, "appraisal.updated", before, a, &out)
 	})

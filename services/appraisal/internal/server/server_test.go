@@ -383,7 +383,8 @@ func TestCreateAppraisalIdempotent(t *testing.T) {
 			req := &appraisalv1.CreateAppraisalRequest{Appraisal: validAppraisal(), AppraisalId: id, RequestId: "6f1c2a34-9d2b-4f0e-8f3e-1b2c3d4e5f60"}
 			first := f.create(t, f.lead(t, tenant), req)
 			time.Sleep(10 * time.Millisecond) // a second create would get another time and etag
-			// A retry by another caller of the same tenant gets the same result.
+			// A retry by the same subject with another token (here another role)
+			// gets the same result.
 			second := f.create(t, f.env.As(t, tenant, auth.RoleAppraiser), req)
 			if second.GetName() != first.GetName() || second.GetEtag() != first.GetEtag() || !proto.Equal(first, second) {
 				t.Fatalf("retry returned %v, first call %v", second, first)
@@ -410,7 +411,8 @@ func TestCreateAppraisalIdempotent(t *testing.T) {
 				t.Fatalf("%d appraisals after the refused reuse, want 1", n)
 			}
 
-			// The request id belongs to the tenant: another tenant may use it.
+			// The request id belongs to the tenant and the subject: another
+			// tenant may use it (another subject too, see TestRedteamL3_...).
 			otherTenant := "initech-" + fmt.Sprint(len(id))
 			other := f.create(t, f.lead(t, otherTenant), changed)
 			if other.GetDisplayName() != "Something else" {

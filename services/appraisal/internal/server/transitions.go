@@ -17,7 +17,7 @@ import (
 // transition moves an appraisal to a new state after guard has checked
 // what that state needs.
 func (s *Server) transition(ctx context.Context, name, etag string, to appraisalv1.Appraisal_State, leadOnly, adminToo bool,
-	guard func(t *store.Tx, a *appraisalv1.Appraisal) error,
+	guard func(t *store.Tx, who auth.Identity, a *appraisalv1.Appraisal) error,
 ) (*appraisalv1.Appraisal, error) {
 	who, err := auth.Caller(ctx, auth.KnownRoles()...)
 	if err != nil {
@@ -43,7 +43,7 @@ func (s *Server) transition(ctx context.Context, name, etag string, to appraisal
 		}
 		before := proto.CloneOf(a)
 		if guard != nil {
-			if err := guard(t, a); err != nil {
+			if err := guard(t, who, a); err != nil {
 				return err
 			}
 		}
@@ -83,6 +83,9 @@ func (s *Server) PlanAppraisal(ctx context.Context, req *appraisalv1.PlanApprais
 	var current *appraisalv1.Appraisal
 	err = s.store.View(who.Tenant, appraisalID(req.GetName()), func(t *store.Tx) error {
 		current, err = mustLead(t, who, true)
+		if err == nil {
+			err = mayBuildOn(t, who, current)
+		}
 		return err
 	})
 	if err != nil {
@@ -106,9 +109,12 @@ func (s *Server) PlanAppraisal(ctx context.Context, req *appraisalv1.PlanApprais
 	if len(practices) == 0 {
 		return nil, errs.New(errs.FailedPrecondition, "EMPTY_SCOPE", "the view and targets of %s select no practice", current.GetName())
 	}
-	a, err := s.transition(ctx, req.GetName(), req.GetEtag(), appraisalv1.Appraisal_STATE_PLANNED, true, true, func(t *store.Tx, a *appraisalv1.Appraisal) error {
+	a, err := s.transition(ctx, req.GetName(), req.GetEtag(), appraisalv1.Appraisal_STATE_PLANNED, true, true, func(t *store.Tx, who auth.Identity, a *appraisalv1.Appraisal) error {
 		if a.GetView() != current.GetView() || a.GetTargetMaturityLevel() != current.GetTargetMaturityLevel() {
 			return errs.New(errs.Aborted, "SCOPE_CHANGED", "the scope of %s changed while it was being planned; retry", a.GetName())
+		}
+		if err := mayBuildOn(t, who, a); err != nil {
+			return err
 		}
 		if err := checkLead(t, a, settings.GetAllowUncertifiedAiLead()); err != nil {
 			return err
@@ -134,6 +140,17 @@ func (s *Server) PlanAppraisal(ctx context.Context, req *appraisalv1.PlanApprais
 		return nil, err
 	}
 	return &appraisalv1.PlanAppraisalResponse{Appraisal: a}, nil
+}
+
+// mayBuildOn requires, when the appraisal names a previous appraisal, that
+// the caller may read it (see previousAppraisal): planning fixes what the
+// appraisal builds on.
+func mayBuildOn(t *store.Tx, who auth.Identity, a *appraisalv1.Appraisal) error {
+	if a.GetPreviousAppraisal() == "" {
+		return nil
+	}
+	_, err := previousAppraisal(t, who, a.GetPreviousAppraisal())
+	return err
 }
 
 // profileFilter keeps, when a capability profile is set, the practices of
@@ -187,7 +204,7 @@ func checkLead(t *store.Tx, a *appraisalv1.Appraisal, allowUncertified bool) err
 
 // StartAppraisal moves a PLANNED appraisal with instances to CONDUCTING.
 func (s *Server) StartAppraisal(ctx context.Context, req *appraisalv1.StartAppraisalRequest) (*appraisalv1.StartAppraisalResponse, error) {
-	a, err := s.transition(ctx, req.GetName(), req.GetEtag(), appraisalv1.Appraisal_STATE_CONDUCTING, true, true, func(t *store.Tx, a *appraisalv1.Appraisal) error {
+	a, err := s.transition(ctx, req.GetName(), req.GetEtag(), appraisalv1.Appraisal_STATE_CONDUCTING, true, true, func(t *store.Tx, _ auth.Identity, a *appraisalv1.Appraisal) error {
 		if t.Count(store.KindInstances) == 0 {
 			return errs.New(errs.FailedPrecondition, "NO_INSTANCES", "add the sampled instances of %s before starting it", a.GetName())
 		}
@@ -201,8 +218,8 @@ func (s *Server) StartAppraisal(ctx context.Context, req *appraisalv1.StartAppra
 
 // RateAppraisal computes and stores the ratings of a complete appraisal.
 func (s *Server) RateAppraisal(ctx context.Context, req *appraisalv1.RateAppraisalRequest) (*appraisalv1.RateAppraisalResponse, error) {
-	a, err := s.transition(ctx, req.GetName(), req.GetEtag(), appraisalv1.Appraisal_STATE_RATED, true, false, func(t *store.Tx, a *appraisalv1.Appraisal) error {
-		return s.rate(t, a)
+	a, err := s.transition(ctx, req.GetName(), req.GetEtag(), appraisalv1.Appraisal_STATE_RATED, true, false, func(t *store.Tx, who auth.Identity, a *appraisalv1.Appraisal) error {
+		return s.rate(t, who, a)
 	})
 	if err != nil {
 		return nil, err
@@ -212,7 +229,7 @@ func (s *Server) RateAppraisal(ctx context.Context, req *appraisalv1.RateApprais
 
 // ReportAppraisal makes a RATED appraisal's results final and read-only.
 func (s *Server) ReportAppraisal(ctx context.Context, req *appraisalv1.ReportAppraisalRequest) (*appraisalv1.ReportAppraisalResponse, error) {
-	a, err := s.transition(ctx, req.GetName(), req.GetEtag(), appraisalv1.Appraisal_STATE_REPORTED, true, false, func(t *store.Tx, a *appraisalv1.Appraisal) error {
+	a, err := s.transition(ctx, req.GetName(), req.GetEtag(), appraisalv1.Appraisal_STATE_REPORTED, true, false, func(t *store.Tx, _ auth.Identity, a *appraisalv1.Appraisal) error {
 		a.ReportTime = timestampOf(t.Now())
 		return nil
 	})

@@ -290,14 +290,15 @@ func (s *Store) begin(tx *bbolt.Tx, tenant, id, actor string) (*Tx, error) {
 }
 
 // Create stores a new appraisal with its creator as first team member and
-// its first audit event. When requestID is set and a create with that id
-// and fingerprint already ran, it returns that create's appraisal instead
-// (replayed true).
+// its first audit event. When requestID is set and a create by the same
+// actor with that id and fingerprint already ran, it returns that create's
+// appraisal instead (replayed true); the caller checks the actor may still
+// read it.
 func (s *Store) Create(tenant, id, actor, requestID string, fingerprint []byte, a *appraisalv1.Appraisal, creator *appraisalv1.TeamMember) (stored *appraisalv1.Appraisal, replayed bool, events []*appraisalv1.AuditEvent, err error) {
 	err = s.db.Batch(func(tx *bbolt.Tx) error {
 		stored, replayed, events = nil, false, nil
 		if requestID != "" {
-			name, found, err := pstore.LookupRequest(tx, tenant, methodCreate, requestID, fingerprint)
+			name, found, err := pstore.LookupRequest(tx, tenant, actor, methodCreate, requestID, fingerprint)
 			if err != nil {
 				return err
 			}
@@ -357,7 +358,7 @@ func (s *Store) Create(tenant, id, actor, requestID string, fingerprint []byte, 
 			}
 		}
 		if requestID != "" {
-			if err := pstore.RecordRequest(tx, tenant, methodCreate, requestID, a.GetName(), fingerprint); err != nil {
+			if err := pstore.RecordRequest(tx, tenant, actor, methodCreate, requestID, a.GetName(), fingerprint); err != nil {
 				return err
 			}
 		}
@@ -453,15 +454,17 @@ func (s *Store) UpdateSettings(tenant, etag string, fn func(*appraisalv1.Setting
 	return out, err
 }
 
-// LookupRequest finds an earlier create of this tenant with the same
-// request id (AIP-155): the name it created, or found false.
+// LookupRequest finds an earlier create by the transaction's actor (the
+// caller's subject) in this tenant with the same request id (AIP-155): the
+// name it created, or found false.
 func (t *Tx) LookupRequest(method, requestID string, fingerprint []byte) (string, bool, error) {
-	return pstore.LookupRequest(t.tx, t.tenant, method, requestID, fingerprint)
+	return pstore.LookupRequest(t.tx, t.tenant, t.actor, method, requestID, fingerprint)
 }
 
-// RecordRequest remembers what a create with a request id made.
+// RecordRequest remembers what a create with a request id by the
+// transaction's actor made.
 func (t *Tx) RecordRequest(method, requestID, name string, fingerprint []byte) error {
-	return pstore.RecordRequest(t.tx, t.tenant, method, requestID, name, fingerprint)
+	return pstore.RecordRequest(t.tx, t.tenant, t.actor, method, requestID, name, fingerprint)
 }
 
 // Other opens another appraisal of the same tenant in the same transaction,
