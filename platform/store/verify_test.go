@@ -121,7 +121,7 @@ func TestVerifyJudgesEveryBucket(t *testing.T) {
 		want  string // "" for a sound file
 	}{
 		{"request record", func(tx *bbolt.Tx) error {
-			return store.RecordRequest(tx, "a", "Create", "r1", "things/1", []byte("fp"))
+			return store.RecordRequest(tx, "a", "alice", "Create", "r1", "things/1", []byte("fp"))
 		}, ""},
 		{"bad request record", func(tx *bbolt.Tx) error {
 			b, err := store.CreateTenantBucket(tx, "a", "_requests")
