@@ -107,8 +107,9 @@ file may stay after SIGKILL).`,
 
 // dataDirOf reports why dir is a service's data dir, or "" when it is not
 // one. A data dir holds a store file a running service holds, or a
-// development signing key (tenant or operator) the services keep there. A store file nobody holds
-// does not count: a directory of backups holds files of the same names.
+// development signing key (tenant or operator) the services keep there. A
+// store file nobody holds does not count: a directory of backups holds
+// files of the same names.
 func dataDirOf(dir string) string {
 	for _, f := range []string{auth.DevKeyFile, auth.DevJWKSFile, auth.DevOperatorKeyFile, auth.DevOperatorJWKSFile} {
 		if _, err := os.Lstat(filepath.Join(dir, f)); err == nil {
