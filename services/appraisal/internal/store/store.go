@@ -68,6 +68,7 @@ var Schema = pstore.Schema{
 		Name:    "audit heads",
 		Apply:   recordHeads,
 	}},
+	Collections: collections(),
 }
 
 // Store is the appraisal service's storage.
