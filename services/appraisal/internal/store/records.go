@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 
 	"google.golang.org/protobuf/proto"
 
@@ -28,6 +29,12 @@ var kindRecords = map[Kind]proto.Message{
 	KindRatings:    &appraisalv1.Ratings{},
 }
 
+// keyedRecords are the kinds whose values differ in type by key: each
+// named key holds its own message, and Verify refuses any other key.
+var keyedRecords = map[Kind]map[string]proto.Message{
+	KindAudit: {headKey: &appraisalv1.AuditHead{}, checkpointKey: &appraisalv1.AuditCheckpoint{}},
+}
+
 // rawRecords are the values of a kind that are not messages: the rating
 // engine's result, as JSON, next to the Ratings message.
 var rawRecords = map[Kind]map[string]func([]byte) error{
@@ -44,14 +51,20 @@ func checkJSON(v []byte) error {
 // collections lays out a tenant's collections for pstore.Verify.
 func collections() map[string]*pstore.Layout {
 	content := &pstore.Layout{Buckets: map[string]*pstore.Layout{}}
-	for k, m := range kindRecords {
-		decode := pstore.ProtoValue(m)
-		raw := rawRecords[k]
+	for _, k := range allKinds {
+		m, raw, keyed := kindRecords[k], rawRecords[k], keyedRecords[k]
 		content.Buckets[string(k)] = &pstore.Layout{Value: func(key, value []byte) error {
 			if check, ok := raw[string(key)]; ok {
 				return check(value)
 			}
-			return decode(key, value)
+			if keyed != nil {
+				km, ok := keyed[string(key)]
+				if !ok {
+					return fmt.Errorf("unexpected key in the %s records", k)
+				}
+				return pstore.ProtoValue(km)(key, value)
+			}
+			return pstore.ProtoValue(m)(key, value)
 		}}
 	}
 	return map[string]*pstore.Layout{
