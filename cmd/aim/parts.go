@@ -49,7 +49,9 @@ var (
 		name:  "appraisal",
 		short: "Run the appraisal service alone",
 		open: func(cfg *serviceConfig, h *host) (service, error) {
-			return appraisal.Open(appraisal.Config{DataDir: cfg.DataDir, LockTimeout: cfg.LockTimeout, ModelAddr: cfg.ModelAddr}, h.tel)
+			return appraisal.Open(appraisal.Config{
+				DataDir: cfg.DataDir, LockTimeout: cfg.LockTimeout, ModelAddr: cfg.ModelAddr, WatchIdleTimeout: cfg.WatchIdleTimeout,
+			}, h.tel)
 		},
 		needsModel: true,
 	}
@@ -121,7 +123,11 @@ func (h *host) openServices(cfg *serviceConfig, parts ...part) (*server.Server, 
 		return nil, err
 	}
 	h.authn, h.ops, h.stores = authn, ops, map[string]*pstore.DB{}
-	srv, err := server.New(server.Config{ShutdownTimeout: cfg.ShutdownTimeout, RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst},
+	scfg := server.DefaultConfig()
+	scfg.ShutdownTimeout, scfg.RateLimit, scfg.RateBurst = cfg.ShutdownTimeout, cfg.RateLimit, cfg.RateBurst
+	scfg.StreamsPerSubject, scfg.StreamsPerTenant, scfg.StreamsTotal = cfg.StreamsPerSubject, cfg.StreamsPerTenant, cfg.StreamsTotal
+	scfg.CostlyCallsPerTenant, scfg.CostlyCallsTotal = cfg.CostlyCallsPerTenant, cfg.CostlyCallsTotal
+	srv, err := server.New(scfg,
 		server.Deps{Logger: h.logger, Auth: authn, Telemetry: h.tel})
 	if err != nil {
 		return nil, err
