@@ -206,7 +206,6 @@ func TestStreamLimiter(t *testing.T) {
 	}
 }
 
-
 // TestOnShutdownRunsBeforeTheDrain: the hooks run after health turned
 // NOT_SERVING and before the drain waits for running calls, so a hook that
 // ends a long call lets Serve return at once.
