@@ -16,6 +16,7 @@ import (
 	"github.com/aim-platform/aim/platform/auth"
 	"github.com/aim-platform/aim/platform/server"
 	"github.com/aim-platform/aim/platform/telemetry"
+	"github.com/aim-platform/aim/services/appraisal"
 )
 
 // Default addresses. All loopback: exposing a port is a deliberate choice.
@@ -55,6 +56,11 @@ type serviceConfig struct {
 	// RateLimit and RateBurst bound each tenant's calls (server.Config).
 	RateLimit float64
 	RateBurst int
+	// Limits on open streams, costly calls and idle watches
+	// (server.Config, appraisal.Config).
+	StreamsPerSubject, StreamsPerTenant, StreamsTotal int
+	CostlyCallsPerTenant, CostlyCallsTotal            int
+	WatchIdleTimeout                                  time.Duration
 	// ModelAddr is where the services that call the model catalog find it;
 	// in aim serve, the process's own gRPC listener.
 	ModelAddr string
@@ -96,6 +102,12 @@ func (c *serviceConfig) addFlags(fs *pflag.FlagSet) {
 	fs.Float64Var(&c.RateLimit, "rate-limit", server.DefaultRateLimit, "calls a second each tenant may make (over gRPC and REST together) before RESOURCE_EXHAUSTED / 429; 0 turns the limit off")
 	fs.IntVar(&c.RateBurst, "rate-burst", server.DefaultRateBurst, "calls a tenant may make at once above --rate-limit")
 	c.operatorConfig.addFlags(fs)
+	fs.IntVar(&c.StreamsPerSubject, "streams-per-subject", server.DefaultStreamsPerSubject, "open watch streams one caller (token subject) may hold; past it RESOURCE_EXHAUSTED / 429; 0 turns the limit off")
+	fs.IntVar(&c.StreamsPerTenant, "streams-per-tenant", server.DefaultStreamsPerTenant, "open watch streams one tenant may hold; 0 turns the limit off")
+	fs.IntVar(&c.StreamsTotal, "streams-total", server.DefaultStreamsTotal, "open watch streams the process holds for all tenants; 0 turns the limit off")
+	fs.DurationVar(&c.WatchIdleTimeout, "watch-idle-timeout", appraisal.DefaultWatchIdleTimeout, "a watch stream with no event for this long ends (OK; the client resumes from its last sequence)")
+	fs.IntVar(&c.CostlyCallsPerTenant, "costly-calls-per-tenant", server.DefaultCostlyCallsPerTenant, "costly calls (ratings, reports, imports, exports, gap analyses) of one tenant that run at once per service; others wait their turn; 0 turns the limit off")
+	fs.IntVar(&c.CostlyCallsTotal, "costly-calls-total", server.DefaultCostlyCallsTotal, "costly calls of all tenants that run at once per service; 0 leaves only the per-tenant limit")
 }
 
 func (c *serviceConfig) validate() error {
@@ -115,6 +127,12 @@ func (c *serviceConfig) validate() error {
 	}
 	if c.RateLimit < 0 || math.IsNaN(c.RateLimit) || c.RateBurst < 0 {
 		errs = append(errs, errors.New("--rate-limit and --rate-burst must not be negative"))
+	}
+	if min(c.StreamsPerSubject, c.StreamsPerTenant, c.StreamsTotal, c.CostlyCallsPerTenant, c.CostlyCallsTotal) < 0 {
+		errs = append(errs, errors.New("--streams-per-subject, --streams-per-tenant, --streams-total, --costly-calls-per-tenant and --costly-calls-total must not be negative"))
+	}
+	if c.WatchIdleTimeout <= 0 {
+		errs = append(errs, errors.New("--watch-idle-timeout must be positive"))
 	}
 	return errors.Join(errs...)
 }
@@ -189,6 +207,9 @@ func (c *serviceConfig) logAttrs() []any {
 		slog.Float64("rate_limit", c.RateLimit), slog.Int("rate_burst", c.RateBurst),
 		slog.String("operator_keys", c.OperatorKeys), slog.String("operator_issuer", c.OperatorIssuer),
 		slog.String("operator_audience", c.OperatorAudience),
+		slog.Int("streams_per_subject", c.StreamsPerSubject), slog.Int("streams_per_tenant", c.StreamsPerTenant),
+		slog.Int("streams_total", c.StreamsTotal), slog.Duration("watch_idle_timeout", c.WatchIdleTimeout),
+		slog.Int("costly_calls_per_tenant", c.CostlyCallsPerTenant), slog.Int("costly_calls_total", c.CostlyCallsTotal),
 	}
 }
 

@@ -71,6 +71,7 @@ var (
 			}
 			return appraisal.Open(appraisal.Config{
 				DataDir: cfg.DataDir, LockTimeout: cfg.LockTimeout, ModelAddr: cfg.ModelAddr, AuditKeyFile: key, CreateAuditKey: create,
+				WatchIdleTimeout: cfg.WatchIdleTimeout,
 			}, h.tel)
 		},
 		needsModel: true,
@@ -144,7 +145,11 @@ func (h *host) openServices(cfg *serviceConfig, parts ...part) (*server.Server, 
 		return nil, err
 	}
 	h.authn, h.ops, h.stores = authn, ops, map[string]*pstore.DB{}
-	srv, err := server.New(server.Config{ShutdownTimeout: cfg.ShutdownTimeout, RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst},
+	scfg := server.DefaultConfig()
+	scfg.ShutdownTimeout, scfg.RateLimit, scfg.RateBurst = cfg.ShutdownTimeout, cfg.RateLimit, cfg.RateBurst
+	scfg.StreamsPerSubject, scfg.StreamsPerTenant, scfg.StreamsTotal = cfg.StreamsPerSubject, cfg.StreamsPerTenant, cfg.StreamsTotal
+	scfg.CostlyCallsPerTenant, scfg.CostlyCallsTotal = cfg.CostlyCallsPerTenant, cfg.CostlyCallsTotal
+	srv, err := server.New(scfg,
 		server.Deps{Logger: h.logger, Auth: authn, Telemetry: h.tel})
 	if err != nil {
 		return nil, err

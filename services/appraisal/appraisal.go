@@ -24,6 +24,11 @@ import (
 // ServiceName is the gRPC service name, also its health-check name.
 const ServiceName = "aim.appraisal.v1.AppraisalService"
 
+// DefaultWatchIdleTimeout is how long a watch stream may go without an
+// event before it ends with OK (the client resumes from the last sequence
+// it received).
+const DefaultWatchIdleTimeout = aserver.DefaultWatchIdleTimeout
+
 // StoreFile is the name of the service's bbolt file in the data directory.
 const StoreFile = "appraisal.db"
 
@@ -51,6 +56,9 @@ type Config struct {
 	// CreateAuditKey creates AuditKeyFile with a new key when it does not
 	// exist (development mode).
 	CreateAuditKey bool
+	// WatchIdleTimeout ends a watch stream that got no event for that
+	// long; zero means DefaultWatchIdleTimeout.
+	WatchIdleTimeout time.Duration
 }
 
 // DevAuditKeyFile is the audit key's file name in the data directory in
@@ -86,12 +94,15 @@ func Open(cfg Config, tel *telemetry.Providers) (*Service, error) {
 		_ = st.Close()
 		return nil, err
 	}
-	return &Service{store: st, conn: conn, server: aserver.New(st, aserver.NewCatalog(conn))}, nil
+	return &Service{store: st, conn: conn, server: aserver.New(st, aserver.NewCatalog(conn), aserver.WatchIdleTimeout(cfg.WatchIdleTimeout))}, nil
 }
 
-// Register adds the service to srv and marks it serving.
+// Register adds the service to srv and marks it serving. When srv begins to
+// shut down, the service ends its watch streams, so that the drain does not
+// wait for them.
 func (s *Service) Register(srv *server.Server) {
 	srv.Register(&appraisalv1.AppraisalService_ServiceDesc, s.server)
+	srv.OnShutdown(s.server.Close)
 	srv.SetServing(ServiceName)
 }
 

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"sync"
+	"time"
 
 	"google.golang.org/grpc"
 
@@ -102,7 +103,10 @@ func (s *Server) ListAppraisalEvents(ctx context.Context, req *appraisalv1.ListA
 }
 
 // WatchAppraisal streams events after a sequence number, then each new
-// event as it commits, until the client goes away or the server stops.
+// event as it commits, until the client goes away, the server stops, or no
+// event came for the idle timeout. The last two end the stream with OK: a
+// client resumes by watching again with after_sequence set to the last
+// sequence it received, and misses nothing.
 func (s *Server) WatchAppraisal(req *appraisalv1.WatchAppraisalRequest, stream grpc.ServerStreamingServer[appraisalv1.WatchAppraisalResponse]) error {
 	ctx := stream.Context()
 	who, err := auth.Caller(ctx, auth.KnownRoles()...)
@@ -112,8 +116,11 @@ func (s *Server) WatchAppraisal(req *appraisalv1.WatchAppraisalRequest, stream g
 	id := appraisalID(req.GetName())
 	signal, unsubscribe := s.hub.subscribe(who.Tenant, id)
 	defer unsubscribe()
+	idle := time.NewTimer(s.watchIdle)
+	defer idle.Stop()
 	after := req.GetAfterSequence()
 	for {
+		sent := false
 		for {
 			var batch []*appraisalv1.AuditEvent
 			var more bool
@@ -132,17 +139,22 @@ func (s *Server) WatchAppraisal(req *appraisalv1.WatchAppraisalRequest, stream g
 				if err := stream.Send(&appraisalv1.WatchAppraisalResponse{Event: e}); err != nil {
 					return err
 				}
-				after = e.GetSequence()
+				after, sent = e.GetSequence(), true
 			}
 			if !more {
 				break
 			}
+		}
+		if sent {
+			idle.Reset(s.watchIdle)
 		}
 		select {
 		case <-signal:
 		case <-ctx.Done():
 			return nil
 		case <-s.hub.done:
+			return nil
+		case <-idle.C:
 			return nil
 		}
 	}
