@@ -78,7 +78,7 @@ development signing key), and an --out that exists unless --force is given.
 The copy has no name until it is complete and checked, so a backup that fails
 or is killed leaves nothing behind (on Linux; elsewhere a hidden temporary
 file may stay after SIGKILL).`,
-		Example: "  aim backup --service appraisal --out /backups/appraisal-2026-11-28.db --admin-addr 127.0.0.1:9091 --token $AIM_TOKEN",
+		Example: "  aim backup --service appraisal --out /backups/appraisal-2026-11-28.db --admin-addr 127.0.0.1:9091 --token $AIM_OPERATOR_TOKEN",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := checkService(cfg.Service); err != nil {
