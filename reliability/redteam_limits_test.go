@@ -88,13 +88,13 @@ func peakRSS(t *testing.T, pid int, fn func()) int64 {
 	return max(peak.Load(), rssAnon(t, pid))
 }
 
-// rawCodec sends pre-encoded bytes, so that 64 calls share one 16 MiB
+// preEncodedCodec sends pre-encoded bytes, so that 64 calls share one 16 MiB
 // message in the test process instead of marshalling 64 copies.
-type rawCodec struct{}
+type preEncodedCodec struct{}
 
 type rawMsg struct{ b []byte }
 
-func (rawCodec) Marshal(v any) (mem.BufferSlice, error) {
+func (preEncodedCodec) Marshal(v any) (mem.BufferSlice, error) {
 	if m, ok := v.(*rawMsg); ok {
 		return mem.BufferSlice{mem.SliceBuffer(m.b)}, nil
 	}
@@ -102,8 +102,8 @@ func (rawCodec) Marshal(v any) (mem.BufferSlice, error) {
 	return mem.BufferSlice{mem.SliceBuffer(b)}, err
 }
 
-func (rawCodec) Unmarshal(mem.BufferSlice, any) error { return nil }
-func (rawCodec) Name() string                         { return "proto" }
+func (preEncodedCodec) Unmarshal(mem.BufferSlice, any) error { return nil }
+func (preEncodedCodec) Name() string                         { return "proto" }
 
 // TestRedteamH3_UnauthenticatedBodiesDoNotRaiseRSS: 64 concurrent
 // unauthenticated 16 MiB requests, over REST and then over gRPC, raise the
@@ -145,7 +145,7 @@ func TestRedteamH3_UnauthenticatedBodiesDoNotRaiseRSS(t *testing.T) {
 		t.Fatal(err)
 	}
 	conn, err := grpc.NewClient(srv.grpcAddr, grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithDefaultCallOptions(grpc.ForceCodecV2(rawCodec{})))
+		grpc.WithDefaultCallOptions(grpc.ForceCodecV2(preEncodedCodec{})))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/aim-platform/aim/platform/auth"
 	"github.com/aim-platform/aim/platform/server"
 	"github.com/aim-platform/aim/platform/telemetry"
+	"github.com/aim-platform/aim/services/appraisal"
 )
 
 // Default addresses. All loopback: exposing a port is a deliberate choice.
@@ -55,12 +56,20 @@ type serviceConfig struct {
 	// RateLimit and RateBurst bound each tenant's calls (server.Config).
 	RateLimit float64
 	RateBurst int
+	// Limits on open streams, costly calls and idle watches
+	// (server.Config, appraisal.Config).
+	StreamsPerSubject, StreamsPerTenant, StreamsTotal int
+	CostlyCallsPerTenant, CostlyCallsTotal            int
+	WatchIdleTimeout                                  time.Duration
 	// ModelAddr is where the services that call the model catalog find it;
 	// in aim serve, the process's own gRPC listener.
 	ModelAddr string
 	// AppraisalAddr is where the crosswalk service finds the appraisal
 	// service; in aim serve, the process's own gRPC listener.
 	AppraisalAddr string
+	// AuditKey is the appraisal audit trail's checkpoint key file
+	// (--audit-key, only on the commands that run the appraisal service).
+	AuditKey string
 	limitConfig
 	operatorConfig
 }
@@ -120,6 +129,12 @@ func (c *serviceConfig) addFlags(fs *pflag.FlagSet) {
 	fs.IntVar(&c.RateBurst, "rate-burst", server.DefaultRateBurst, "calls a tenant may make at once above --rate-limit")
 	c.limitConfig.addFlags(fs)
 	c.operatorConfig.addFlags(fs)
+	fs.IntVar(&c.StreamsPerSubject, "streams-per-subject", server.DefaultStreamsPerSubject, "open watch streams one caller (token subject) may hold; past it RESOURCE_EXHAUSTED / 429; 0 turns the limit off")
+	fs.IntVar(&c.StreamsPerTenant, "streams-per-tenant", server.DefaultStreamsPerTenant, "open watch streams one tenant may hold; 0 turns the limit off")
+	fs.IntVar(&c.StreamsTotal, "streams-total", server.DefaultStreamsTotal, "open watch streams the process holds for all tenants; 0 turns the limit off")
+	fs.DurationVar(&c.WatchIdleTimeout, "watch-idle-timeout", appraisal.DefaultWatchIdleTimeout, "a watch stream with no event for this long ends (OK; the client resumes from its last sequence)")
+	fs.IntVar(&c.CostlyCallsPerTenant, "costly-calls-per-tenant", server.DefaultCostlyCallsPerTenant, "costly calls (ratings, reports, imports, exports, gap analyses) of one tenant that run at once per service; others wait their turn; 0 turns the limit off")
+	fs.IntVar(&c.CostlyCallsTotal, "costly-calls-total", server.DefaultCostlyCallsTotal, "costly calls of all tenants that run at once per service; 0 leaves only the per-tenant limit")
 }
 
 func (c *serviceConfig) validate() error {
@@ -140,8 +155,20 @@ func (c *serviceConfig) validate() error {
 	if c.RateLimit < 0 || math.IsNaN(c.RateLimit) || c.RateBurst < 0 {
 		errs = append(errs, errors.New("--rate-limit and --rate-burst must not be negative"))
 	}
+	if min(c.StreamsPerSubject, c.StreamsPerTenant, c.StreamsTotal, c.CostlyCallsPerTenant, c.CostlyCallsTotal) < 0 {
+		errs = append(errs, errors.New("--streams-per-subject, --streams-per-tenant, --streams-total, --costly-calls-per-tenant and --costly-calls-total must not be negative"))
+	}
+	if c.WatchIdleTimeout <= 0 {
+		errs = append(errs, errors.New("--watch-idle-timeout must be positive"))
+	}
 	errs = append(errs, c.limitConfig.validate())
 	return errors.Join(errs...)
+}
+
+// addAuditKeyFlag adds --audit-key, for the commands that run the
+// appraisal service.
+func (c *serviceConfig) addAuditKeyFlag(fs *pflag.FlagSet) {
+	fs.StringVar(&c.AuditKey, "audit-key", "", "PEM file of the Ed25519 key that signs the appraisal audit trail's checkpoints, kept outside the data file; empty uses a development key in the data dir when --jwt-keys is empty, else signs none")
 }
 
 // usesDevKey reports whether the process verifies tokens with the
@@ -204,10 +231,13 @@ func (c *serviceConfig) logAttrs() []any {
 		slog.String("data_dir", c.DataDir), slog.String("grpc_addr", c.GRPCAddr),
 		slog.String("admin_addr", c.AdminAddr), slog.String("jwt_issuer", c.JWTIssuer),
 		slog.String("jwt_audience", c.JWTAudience), slog.String("jwt_keys", c.JWTKeys),
-		slog.String("api_keys", c.APIKeys), slog.Duration("shutdown_timeout", c.ShutdownTimeout),
+		slog.String("api_keys", c.APIKeys), slog.String("audit_key", c.AuditKey), slog.Duration("shutdown_timeout", c.ShutdownTimeout),
 		slog.Float64("rate_limit", c.RateLimit), slog.Int("rate_burst", c.RateBurst),
 		slog.String("operator_keys", c.OperatorKeys), slog.String("operator_issuer", c.OperatorIssuer),
 		slog.String("operator_audience", c.OperatorAudience),
+		slog.Int("streams_per_subject", c.StreamsPerSubject), slog.Int("streams_per_tenant", c.StreamsPerTenant),
+		slog.Int("streams_total", c.StreamsTotal), slog.Duration("watch_idle_timeout", c.WatchIdleTimeout),
+		slog.Int("costly_calls_per_tenant", c.CostlyCallsPerTenant), slog.Int("costly_calls_total", c.CostlyCallsTotal),
 	}
 }
 

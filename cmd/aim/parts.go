@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -35,6 +36,21 @@ type part struct {
 	// needsModel and needsAppraisal are true for parts that call the
 	// model catalog or the appraisal service.
 	needsModel, needsAppraisal bool
+	// signsAudit is true for the part that signs audit checkpoints.
+	signsAudit bool
+}
+
+// auditKey returns the audit key file the appraisal service signs
+// checkpoints with, and whether to create it: --audit-key, or in
+// development mode (no --jwt-keys) a key beside the development JWT key.
+func (c *serviceConfig) auditKey() (path string, create bool) {
+	switch {
+	case c.AuditKey != "":
+		return c.AuditKey, false
+	case c.usesDevKey():
+		return filepath.Join(c.DataDir, appraisal.DevAuditKeyFile), true
+	}
+	return "", false
 }
 
 var (
@@ -49,9 +65,17 @@ var (
 		name:  "appraisal",
 		short: "Run the appraisal service alone",
 		open: func(cfg *serviceConfig, h *host) (service, error) {
-			return appraisal.Open(appraisal.Config{DataDir: cfg.DataDir, LockTimeout: cfg.LockTimeout, ModelAddr: cfg.ModelAddr}, h.tel)
+			key, create := cfg.auditKey()
+			if key == "" {
+				h.logger.Warn("no --audit-key: the appraisal audit trail's checkpoints are neither signed nor checked")
+			}
+			return appraisal.Open(appraisal.Config{
+				DataDir: cfg.DataDir, LockTimeout: cfg.LockTimeout, ModelAddr: cfg.ModelAddr, AuditKeyFile: key, CreateAuditKey: create,
+				WatchIdleTimeout: cfg.WatchIdleTimeout,
+			}, h.tel)
 		},
 		needsModel: true,
+		signsAudit: true,
 	}
 	crosswalkPart = part{
 		name:  "crosswalk",
@@ -128,7 +152,11 @@ func (h *host) openServices(cfg *serviceConfig, parts ...part) (*server.Server, 
 	if err := h.limit(cfg.limitConfig); err != nil {
 		return nil, err
 	}
-	srv, err := server.New(server.Config{ShutdownTimeout: cfg.ShutdownTimeout, RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst},
+	scfg := server.DefaultConfig()
+	scfg.ShutdownTimeout, scfg.RateLimit, scfg.RateBurst = cfg.ShutdownTimeout, cfg.RateLimit, cfg.RateBurst
+	scfg.StreamsPerSubject, scfg.StreamsPerTenant, scfg.StreamsTotal = cfg.StreamsPerSubject, cfg.StreamsPerTenant, cfg.StreamsTotal
+	scfg.CostlyCallsPerTenant, scfg.CostlyCallsTotal = cfg.CostlyCallsPerTenant, cfg.CostlyCallsTotal
+	srv, err := server.New(scfg,
 		server.Deps{Logger: h.logger, Auth: authn, Telemetry: h.tel, Budget: h.budget})
 	if err != nil {
 		return nil, err
@@ -203,6 +231,9 @@ func newServiceCommand(p part) *cobra.Command {
 	cfg.addFlags(cmd.Flags())
 	if p.needsModel {
 		cmd.Flags().StringVar(&cfg.ModelAddr, "model-addr", defaultGRPCAddr, "gRPC address of the model catalog service")
+	}
+	if p.signsAudit {
+		cfg.addAuditKeyFlag(cmd.Flags())
 	}
 	if p.needsAppraisal {
 		cmd.Flags().StringVar(&cfg.AppraisalAddr, "appraisal-addr", defaultGRPCAddr, "gRPC address of the appraisal service")

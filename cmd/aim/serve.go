@@ -45,6 +45,7 @@ On first start it creates a development signing key in the data dir (unless
 	}
 	fs := cmd.Flags()
 	cfg.serviceConfig.addFlags(fs)
+	cfg.addAuditKeyFlag(fs)
 	fs.StringVar(&cfg.HTTPAddr, "http-addr", defaultHTTPAddr, "REST gateway listen address")
 	fs.StringSliceVar(&cfg.CORSOrigins, "cors-origins", nil, `origins allowed to call the REST API from a browser ("*" for any)`)
 	fs.DurationVar(&cfg.DevTokenTTL, "dev-token-ttl", 24*time.Hour, "lifetime of the development token printed at start")

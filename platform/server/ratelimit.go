@@ -88,7 +88,12 @@ func newTenantLimiter(perSecond float64, burst, tenants int, idle time.Duration)
 
 // reserve takes one call from tenant's bucket. It returns zero when the call
 // may go ahead, or how long the caller should wait before trying again.
-func (l *tenantLimiter) reserve(tenant string) time.Duration {
+func (l *tenantLimiter) reserve(tenant string) time.Duration { return l.reserveN(tenant, 1) }
+
+// reserveN is reserve for a call that costs tokens (MethodCost.Tokens); a
+// cost above the burst takes the whole burst.
+func (l *tenantLimiter) reserveN(tenant string, tokens int) time.Duration {
+	tokens = max(1, min(tokens, l.burst))
 	now := l.now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -105,7 +110,7 @@ func (l *tenantLimiter) reserve(tenant string) time.Duration {
 		}
 	}
 	b.lastSeen = now
-	r := b.limiter.ReserveN(now, 1)
+	r := b.limiter.ReserveN(now, tokens)
 	if !r.OK() {
 		// Only when burst is 0, which newTenantLimiter prevents.
 		return time.Second
@@ -143,7 +148,8 @@ func (l *tenantLimiter) size() int {
 }
 
 // check refuses a call of an over-limit tenant with RESOURCE_EXHAUSTED
-// carrying google.rpc.RetryInfo (and 429 over REST). Public methods (health,
+// carrying google.rpc.RetryInfo (and 429 over REST). A call takes its
+// method's tokens (CostOf) from the bucket. Public methods (health,
 // reflection) and calls without an identity, which authentication has
 // already refused, pass.
 func (l *tenantLimiter) check(ctx context.Context, fullMethod string) error {
@@ -154,7 +160,7 @@ func (l *tenantLimiter) check(ctx context.Context, fullMethod string) error {
 	if !ok {
 		return nil
 	}
-	delay := l.reserve(id.Tenant)
+	delay := l.reserveN(id.Tenant, CostOf(fullMethod).Tokens)
 	if delay <= 0 {
 		return nil
 	}

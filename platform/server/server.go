@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"buf.build/go/protovalidate"
@@ -40,6 +41,19 @@ type Config struct {
 	// RateBurst is how many calls a tenant may make at once above
 	// RateLimit. Zero means RateLimit rounded up.
 	RateBurst int
+	// Costly calls (cost.go) of one tenant, and of all tenants, that run
+	// at once in one service, and how long a call waits for its turn
+	// before RESOURCE_EXHAUSTED. A CostlyCallsPerTenant of zero turns the
+	// limit off; CostlyCallsTotal zero leaves only the per-tenant one.
+	CostlyCallsPerTenant, CostlyCallsTotal int
+	CostlyCallWait                         time.Duration
+	// Open server streams (watches) allowed per caller, per tenant and in
+	// all; past one, RESOURCE_EXHAUSTED (429 over REST). Zero turns that
+	// limit off.
+	StreamsPerSubject, StreamsPerTenant, StreamsTotal int
+	// MaxConcurrentStreams bounds the calls in flight on one connection.
+	// Zero means DefaultMaxConcurrentStreams.
+	MaxConcurrentStreams uint32
 }
 
 // DefaultConfig returns the defaults.
@@ -47,6 +61,9 @@ func DefaultConfig() Config {
 	return Config{
 		ShutdownTimeout: 10 * time.Second, MaxRecvMsgBytes: 24 << 20,
 		RateLimit: DefaultRateLimit, RateBurst: DefaultRateBurst,
+		CostlyCallsPerTenant: DefaultCostlyCallsPerTenant, CostlyCallsTotal: DefaultCostlyCallsTotal, CostlyCallWait: DefaultCostlyCallWait,
+		StreamsPerSubject: DefaultStreamsPerSubject, StreamsPerTenant: DefaultStreamsPerTenant, StreamsTotal: DefaultStreamsTotal,
+		MaxConcurrentStreams: DefaultMaxConcurrentStreams,
 	}
 }
 
@@ -69,6 +86,9 @@ type Server struct {
 	grpc      *grpc.Server
 	health    *health.Server
 	validator protovalidate.Validator
+
+	onShutdownMu sync.Mutex
+	onShutdown   []func()
 }
 
 // streamWorkers is how many goroutines the gRPC server keeps for running
@@ -89,7 +109,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	if cfg.MaxSmallRecvMsgBytes <= 0 {
 		cfg.MaxSmallRecvMsgBytes = min(DefaultSmallRecvBytes, cfg.MaxRecvMsgBytes)
 	}
-	limits := &recvLimits{bulk: cfg.MaxRecvMsgBytes, small: cfg.MaxSmallRecvMsgBytes}
+	recv := &recvLimits{bulk: cfg.MaxRecvMsgBytes, small: cfg.MaxSmallRecvMsgBytes}
 	validator, err := protovalidate.New()
 	if err != nil {
 		return nil, fmt.Errorf("server: protovalidate: %w", err)
@@ -97,15 +117,22 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	if cfg.RateLimit < 0 || cfg.RateBurst < 0 {
 		return nil, fmt.Errorf("server: RateLimit %v and RateBurst %d must not be negative", cfg.RateLimit, cfg.RateBurst)
 	}
-	limiter := newTenantLimiter(cfg.RateLimit, cfg.RateBurst, DefaultRateLimitTenants, DefaultRateLimitIdle)
-	unary, stream := interceptors(deps.Logger, deps.Auth, limiter, validator)
+	if cfg.MaxConcurrentStreams == 0 {
+		cfg.MaxConcurrentStreams = DefaultMaxConcurrentStreams
+	}
+	limits := limiters{
+		rate:    newTenantLimiter(cfg.RateLimit, cfg.RateBurst, DefaultRateLimitTenants, DefaultRateLimitIdle),
+		costly:  newCostlyLimiter(cfg.CostlyCallsPerTenant, cfg.CostlyCallsTotal, cfg.CostlyCallWait),
+		streams: newStreamLimiter(cfg.StreamsPerSubject, cfg.StreamsPerTenant, cfg.StreamsTotal),
+	}
+	unary, stream := interceptors(deps.Logger, deps.Auth, limits, validator)
 	t := deps.Telemetry
 	s := &Server{
 		cfg:       cfg,
 		logger:    deps.Logger,
 		validator: validator,
 		health:    health.NewServer(),
-		grpc: grpc.NewServer(append(limitOptions(deps.Logger, deps.Auth, limits, deps.Budget),
+		grpc: grpc.NewServer(append(limitOptions(deps.Logger, deps.Auth, recv, deps.Budget),
 			grpc.StatsHandler(otelgrpc.NewServerHandler(
 				otelgrpc.WithTracerProvider(t.TracerProvider),
 				otelgrpc.WithMeterProvider(t.MeterProvider),
@@ -114,6 +141,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 			grpc.ChainUnaryInterceptor(unary...),
 			grpc.ChainStreamInterceptor(stream...),
 			grpc.MaxRecvMsgSize(cfg.MaxRecvMsgBytes),
+			grpc.MaxConcurrentStreams(cfg.MaxConcurrentStreams),
 			// Reused goroutines for calls: a fresh goroutine per call
 			// starts with a small stack and grows it (by copying) in
 			// every call; that was 8 % of a read's CPU in the benchmark
@@ -143,13 +171,24 @@ func (s *Server) SetServing(serviceName string) {
 	s.health.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
 }
 
+// OnShutdown registers fn to run when Serve begins to shut down: after
+// health turns NOT_SERVING and before the drain. Services end their
+// long-lived streams there (watches), so that the drain does not wait out
+// ShutdownTimeout for calls that would never end on their own. Hooks run in
+// the order registered.
+func (s *Server) OnShutdown(fn func()) {
+	s.onShutdownMu.Lock()
+	defer s.onShutdownMu.Unlock()
+	s.onShutdown = append(s.onShutdown, fn)
+}
+
 // Validator returns the protovalidate validator the interceptor uses, for
 // services that validate nested input themselves.
 func (s *Server) Validator() protovalidate.Validator { return s.validator }
 
 // Serve serves lis until ctx ends, then drains: every service turns
-// NOT_SERVING, running calls get ShutdownTimeout to finish, and the rest are
-// cut off. It returns nil after a shutdown that ctx asked for.
+// NOT_SERVING, the OnShutdown hooks run, running calls get ShutdownTimeout
+// to finish, and the rest are cut off. It returns nil after a shutdown that ctx asked for.
 func (s *Server) Serve(ctx context.Context, lis net.Listener) error {
 	served := make(chan error, 1)
 	go func() { served <- s.grpc.Serve(lis) }()
@@ -159,6 +198,12 @@ func (s *Server) Serve(ctx context.Context, lis net.Listener) error {
 	case <-ctx.Done():
 	}
 	s.health.Shutdown()
+	s.onShutdownMu.Lock()
+	hooks := s.onShutdown
+	s.onShutdownMu.Unlock()
+	for _, fn := range hooks {
+		fn()
+	}
 	stopped := make(chan struct{})
 	go func() {
 		s.grpc.GracefulStop()

@@ -35,6 +35,18 @@ type committer struct {
 	arrived chan struct{}  // buffered 1: a call queued (for linger)
 	active  bool           // a goroutine is running groups
 	idle    sync.WaitGroup // Close waits for it
+
+	// ends are the calls registered with DB.AtEnd by the group running in
+	// each open transaction.
+	endMu sync.Mutex
+	ends  map[*bbolt.Tx]*atEnd
+}
+
+// atEnd holds a transaction's end calls by key, in first-registration
+// order.
+type atEnd struct {
+	keys []string
+	fns  map[string]func(*bbolt.Tx) error
 }
 
 // maxLinger bounds how long a group waits for the writers of the last one.
@@ -127,7 +139,7 @@ func (c *committer) linger(want int) {
 func (c *committer) commit(group []*pendingWrite) {
 	for len(group) > 0 {
 		failed := -1
-		err := c.db.Update(func(tx *bbolt.Tx) error {
+		err := c.update(func(tx *bbolt.Tx) error {
 			for i, w := range group {
 				if err := safely(w.fn, tx); err != nil {
 					failed = i
@@ -152,7 +164,60 @@ func (c *committer) commit(group []*pendingWrite) {
 
 // alone runs fn in a transaction of its own.
 func (c *committer) alone(fn func(*bbolt.Tx) error) error {
-	return c.db.Update(func(tx *bbolt.Tx) error { return safely(fn, tx) })
+	return c.update(func(tx *bbolt.Tx) error { return safely(fn, tx) })
+}
+
+// update runs the calls of a group in one write transaction, then the end
+// calls they registered (DB.AtEnd); a failing end call fails the commit.
+func (c *committer) update(calls func(*bbolt.Tx) error) error {
+	return c.db.Update(func(tx *bbolt.Tx) error {
+		ends := &atEnd{fns: map[string]func(*bbolt.Tx) error{}}
+		c.endMu.Lock()
+		if c.ends == nil {
+			c.ends = map[*bbolt.Tx]*atEnd{}
+		}
+		c.ends[tx] = ends
+		c.endMu.Unlock()
+		defer func() {
+			c.endMu.Lock()
+			delete(c.ends, tx)
+			c.endMu.Unlock()
+		}()
+		if err := calls(tx); err != nil {
+			return err
+		}
+		for _, k := range ends.keys {
+			if err := safely(ends.fns[k], tx); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// AtEnd registers fn to run once at the end of the Batch transaction tx,
+// after every call of its group ran and before it commits. A later
+// registration under the same key replaces an earlier one, so that a group
+// of many writes to one thing does the end work (a signature, say) once.
+// When a call of the group fails, the transaction is rolled back with what
+// was registered, and the calls that run again register again. An error
+// from fn fails the commit for the whole group. Outside a Batch transaction
+// fn runs at once.
+func (db *DB) AtEnd(tx *bbolt.Tx, key string, fn func(*bbolt.Tx) error) error {
+	c := db.writes
+	c.endMu.Lock()
+	ends := c.ends[tx]
+	if ends != nil {
+		if _, dup := ends.fns[key]; !dup {
+			ends.keys = append(ends.keys, key)
+		}
+		ends.fns[key] = fn
+	}
+	c.endMu.Unlock()
+	if ends == nil {
+		return fn(tx)
+	}
+	return nil
 }
 
 // safely runs fn, turning a panic into an error: fn runs on the

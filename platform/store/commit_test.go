@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -197,4 +198,100 @@ func TestBatchAfterClose(t *testing.T) {
 	if err := db.Batch(func(*bbolt.Tx) error { return nil }); !errors.Is(err, bbolt.ErrDatabaseNotOpen) {
 		t.Fatalf("Batch after Close: %v, want %v", err, bbolt.ErrDatabaseNotOpen)
 	}
+}
+
+// TestAtEnd: end calls registered under one key by the calls of a group
+// run once, last registration wins, before the commit; a failing call's
+// rollback drops what its attempt registered; outside a group the call
+// runs at once; a failing end call fails the whole group.
+func TestAtEnd(t *testing.T) {
+	refused := errors.New("sample refusal")
+	for _, tt := range []struct {
+		name    string
+		fail    int // index of a call that fails after registering, -1 none
+		endErr  bool
+		wantEnd string
+		runs    int32
+	}{
+		{"three calls, one end", -1, false, "2", 1},
+		{"a failing call in the middle", 1, false, "2", 1},
+		{"a failing end call", -1, true, "", 1},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			db := openCommitTest(t, 10)
+			release, holding := make(chan struct{}), make(chan struct{})
+			var wg sync.WaitGroup
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_ = db.Batch(func(*bbolt.Tx) error {
+					select {
+					case <-holding:
+					default:
+						close(holding)
+					}
+					<-release
+					return nil
+				})
+			}()
+			<-holding
+			var runs atomic.Int32
+			errs := make([]error, 3)
+			for i := range 3 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					errs[i] = db.Batch(func(tx *bbolt.Tx) error {
+						err := db.AtEnd(tx, "k", func(tx *bbolt.Tx) error {
+							runs.Add(1)
+							if tt.endErr {
+								return refused
+							}
+							return tx.Bucket([]byte("items")).Put([]byte("end"), []byte(fmt.Sprint(i)))
+						})
+						if err != nil {
+							return err
+						}
+						if i == tt.fail {
+							return refused
+						}
+						return nil
+					})
+				}()
+				waitQueued(t, db, i+1)
+			}
+			close(release)
+			wg.Wait()
+			for i, err := range errs {
+				want := tt.endErr || i == tt.fail
+				if (err != nil) != want {
+					t.Errorf("call %d: %v", i, err)
+				}
+			}
+			got := ""
+			_ = db.View(func(tx *bbolt.Tx) error {
+				got = string(tx.Bucket([]byte("items")).Get([]byte("end")))
+				return nil
+			})
+			if got != tt.wantEnd || runs.Load() != tt.runs {
+				t.Fatalf("end = %q after %d runs, want %q after %d", got, runs.Load(), tt.wantEnd, tt.runs)
+			}
+		})
+	}
+	t.Run("outside a group", func(t *testing.T) {
+		db := openCommitTest(t, 10)
+		ran := false
+		err := db.Update(func(tx *bbolt.Tx) error {
+			if err := db.AtEnd(tx, "k", func(*bbolt.Tx) error { ran = true; return nil }); err != nil {
+				return err
+			}
+			if !ran {
+				t.Error("AtEnd outside a group did not run at once")
+			}
+			return nil
+		})
+		if err != nil || !ran {
+			t.Fatalf("%v %v", err, ran)
+		}
+	})
 }

@@ -35,6 +35,17 @@
 // retried Create returns the resource it created the first time. Request
 // ids are scoped to the tenant and the caller's subject.
 //
+// # Damaged files
+//
+// bbolt reads a file through a memory map and asserts with panics, so a
+// truncated or corrupt file would crash the process. Open, Inspect and
+// Verify read a file they have not vouched for with faults turned into
+// panics and panics into errors of reason ReasonDamaged that name the file
+// (IsDamaged): the file must hold every page its meta page counts, and every
+// bucket and value is read once. Verify also decodes every record with the
+// schema's Collections layout and names the bucket and key of one that does
+// not decode; restores run it (ADR 0009).
+//
 // # Errors
 //
 // Errors a client can act on are *errs.Error values with a kind other than

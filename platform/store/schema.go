@@ -32,6 +32,10 @@ type Schema struct {
 	Name string
 	// Migrations are the steps, in order.
 	Migrations []Migration
+	// Collections says what each tenant's collections hold, by collection
+	// name, so that Verify can decode every record of a file. The
+	// package's own collections (request ids) need no entry.
+	Collections map[string]*Layout
 }
 
 // Names inside the meta bucket.

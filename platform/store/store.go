@@ -51,27 +51,67 @@ func Open(cfg Config, schema Schema) (*DB, error) {
 		}
 	}
 
-	opts := *bbolt.DefaultOptions
-	opts.Timeout = cfg.LockTimeout
-	opts.ReadOnly = cfg.ReadOnly
-	bdb, err := bbolt.Open(cfg.Path, cfg.Mode, &opts)
-	switch {
-	case errors.Is(err, bbolt.ErrTimeout):
-		e := errs.New(errs.Unavailable, ReasonLocked,
-			"the data file %s is locked: another process holds it (gave up after %s)", cfg.Path, cfg.LockTimeout)
-		e.Err = err
-		return nil, e
-	case errors.Is(err, fs.ErrNotExist) && cfg.ReadOnly:
-		return nil, errs.Wrap(err, "store: open %s read-only: the file does not exist", cfg.Path)
-	case err != nil:
-		return nil, errs.Wrap(err, "store: open %s", cfg.Path)
-	}
-	db := &DB{bolt: bdb, path: cfg.Path, writes: newCommitter(bdb, cfg.MaxBatchSize)}
-	if err := db.prepare(schema, cfg.ReadOnly); err != nil {
-		_ = bdb.Close()
+	db, err := open(cfg, schema)
+	if err != nil {
 		return nil, err
 	}
 	return db, nil
+}
+
+// open does the work of Open under guard, so that a damaged file (bbolt
+// reads it through a memory map; a page past the end of a truncated file
+// is a SIGBUS) gives an error that names it, never a crash. An existing
+// file is first checked read-only: its size must hold every page its meta
+// page counts, and every bucket and value must be readable.
+func open(cfg Config, schema Schema) (db *DB, err error) {
+	var bdb *bbolt.DB
+	err = guard(cfg.Path, func() error {
+		if st, err := os.Stat(cfg.Path); err == nil && st.Size() > 0 {
+			err := readOnly(cfg.Path, cfg.LockTimeout, false, func(tx *bbolt.Tx) error {
+				if err := checkSize(tx, cfg.Path); err != nil {
+					return err
+				}
+				if err := walk(tx, nil); err != nil {
+					return damaged(cfg.Path, "%v", err)
+				}
+				return nil
+			})
+			if IsLocked(err) {
+				return lockedError(cfg)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		opts := *bbolt.DefaultOptions
+		opts.Timeout = cfg.LockTimeout
+		opts.ReadOnly = cfg.ReadOnly
+		bdb, err = bbolt.Open(cfg.Path, cfg.Mode, &opts)
+		switch {
+		case errors.Is(err, bbolt.ErrTimeout):
+			return lockedError(cfg)
+		case errors.Is(err, fs.ErrNotExist) && cfg.ReadOnly:
+			return errs.Wrap(err, "store: open %s read-only: the file does not exist", cfg.Path)
+		case err != nil:
+			return errs.Wrap(err, "store: open %s", cfg.Path)
+		}
+		db = &DB{bolt: bdb, path: cfg.Path, writes: newCommitter(bdb, cfg.MaxBatchSize)}
+		return db.prepare(schema, cfg.ReadOnly)
+	})
+	if err != nil {
+		if bdb != nil {
+			_ = bdb.Close()
+		}
+		return nil, err
+	}
+	return db, nil
+}
+
+func lockedError(cfg Config) error {
+	e := errs.New(errs.Unavailable, ReasonLocked,
+		"the data file %s is locked: another process holds it (gave up after %s)", cfg.Path, cfg.LockTimeout)
+	e.Err = bbolt.ErrTimeout
+	return e
 }
 
 // Path returns the data file's path as given in Config.

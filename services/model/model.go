@@ -22,6 +22,14 @@ const ServiceName = "aim.model.v1.ModelCatalogService"
 // StoreFile is the name of the service's bbolt file in the data directory.
 const StoreFile = "model.db"
 
+// VerifyStore checks a store file of the service, such as a backup, in
+// full without opening it for writing: bbolt's consistency check, the
+// schema record, and every record decoded with the service's types. It
+// waits up to lockTimeout for a process that holds the file.
+func VerifyStore(path string, lockTimeout time.Duration) (pstore.Info, error) {
+	return pstore.Verify(path, store.Schema, lockTimeout)
+}
+
 // Config configures the service.
 type Config struct {
 	// DataDir holds StoreFile.

@@ -28,8 +28,8 @@ var targets = []struct {
 	storage                string
 }{
 	{dir: "../base", namespace: "aim", gatewayMin: 2, gatewayMax: 5, storage: "1Gi"},
-	{dir: "../overlays/dev", opts: Options{ExternalSecrets: []string{"aim-jwt", "aim-operator"}}, namespace: "aim-dev", gatewayMin: 1, gatewayMax: 2, storage: "1Gi"},
-	{dir: "../overlays/prod", opts: Options{ExternalSecrets: []string{"aim-jwt", "aim-operator"}}, namespace: "aim-prod", gatewayMin: 3, gatewayMax: 10, storage: "20Gi"},
+	{dir: "../overlays/dev", opts: Options{ExternalSecrets: []string{"aim-jwt", "aim-operator", "aim-audit"}}, namespace: "aim-dev", gatewayMin: 1, gatewayMax: 2, storage: "1Gi"},
+	{dir: "../overlays/prod", opts: Options{ExternalSecrets: []string{"aim-jwt", "aim-operator", "aim-audit"}}, namespace: "aim-prod", gatewayMin: 3, gatewayMax: 10, storage: "20Gi"},
 }
 
 // rendered caches each directory's build: kustomize takes a while, and the
@@ -107,9 +107,14 @@ func TestServices(t *testing.T) {
 					t.Errorf("%s %s: probe %+v, want a grpc probe of %s", tt.dir, s.Name, p, w.health)
 				}
 			}
-			// The tenant keys and the operators' keys (ADR 0005), each
-			// from its own Secret, read-only.
-			for _, k := range []struct{ env, secret string }{{"AIM_JWT_KEYS", "aim-jwt"}, {"AIM_OPERATOR_KEYS", "aim-operator"}} {
+			// The tenant keys and the operators' keys (ADR 0005), and the
+			// appraisal service's audit key (ADR 0008), each from its own
+			// Secret, read-only.
+			keyFiles := []struct{ env, secret string }{{"AIM_JWT_KEYS", "aim-jwt"}, {"AIM_OPERATOR_KEYS", "aim-operator"}}
+			if w.part == "appraisal" {
+				keyFiles = append(keyFiles, struct{ env, secret string }{"AIM_AUDIT_KEY", "aim-audit"})
+			}
+			for _, k := range keyFiles {
 				keys, _ := m.envValue(ctr, k.env)
 				dir, file := filepath.Split(keys)
 				i := slices.IndexFunc(ctr.VolumeMounts, func(vm corev1.VolumeMount) bool { return vm.MountPath+"/" == dir })

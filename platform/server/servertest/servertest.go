@@ -39,8 +39,15 @@ type Env struct {
 }
 
 // Start builds a server, lets register add services to it, serves it on a
-// bufconn listener and stops it when the test ends.
+// bufconn listener and stops it when the test ends. Its limits are off and
+// its shutdown timeout is two seconds.
 func Start(tb testing.TB, register func(*server.Server)) *Env {
+	tb.Helper()
+	return StartWith(tb, server.Config{ShutdownTimeout: 2 * time.Second}, register)
+}
+
+// StartWith is Start with the server's configuration.
+func StartWith(tb testing.TB, cfg server.Config, register func(*server.Server)) *Env {
 	tb.Helper()
 	dir := tb.TempDir()
 	if _, err := auth.EnsureDevKey(dir); err != nil {
@@ -66,7 +73,7 @@ func Start(tb testing.TB, register func(*server.Server)) *Env {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	srv, err := server.New(server.Config{ShutdownTimeout: 2 * time.Second},
+	srv, err := server.New(cfg,
 		server.Deps{Logger: logger, Auth: authn, Telemetry: tel})
 	if err != nil {
 		tb.Fatal(err)

@@ -143,6 +143,69 @@ func (Comparison_Change) EnumDescriptor() ([]byte, []int) {
 	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{74, 0}
 }
 
+// CheckpointState is the outcome of the checkpoint check.
+type VerifyAuditTrailResponse_CheckpointState int32
+
+const (
+	// Not reported.
+	VerifyAuditTrailResponse_CHECKPOINT_STATE_UNSPECIFIED VerifyAuditTrailResponse_CheckpointState = 0
+	// The checkpoint's signature holds and it names the head of the trail.
+	VerifyAuditTrailResponse_CHECKPOINT_STATE_SIGNED VerifyAuditTrailResponse_CheckpointState = 1
+	// The service has no audit key, so checkpoints are neither written nor
+	// checked: the head is only as good as the data file.
+	VerifyAuditTrailResponse_CHECKPOINT_STATE_NO_KEY VerifyAuditTrailResponse_CheckpointState = 2
+	// The service has an audit key but the appraisal has no checkpoint.
+	VerifyAuditTrailResponse_CHECKPOINT_STATE_MISSING VerifyAuditTrailResponse_CheckpointState = 3
+	// The checkpoint's signature does not hold, its key is unknown, or it
+	// names another end of the trail than the stored one.
+	VerifyAuditTrailResponse_CHECKPOINT_STATE_INVALID VerifyAuditTrailResponse_CheckpointState = 4
+)
+
+// Enum value maps for VerifyAuditTrailResponse_CheckpointState.
+var (
+	VerifyAuditTrailResponse_CheckpointState_name = map[int32]string{
+		0: "CHECKPOINT_STATE_UNSPECIFIED",
+		1: "CHECKPOINT_STATE_SIGNED",
+		2: "CHECKPOINT_STATE_NO_KEY",
+		3: "CHECKPOINT_STATE_MISSING",
+		4: "CHECKPOINT_STATE_INVALID",
+	}
+	VerifyAuditTrailResponse_CheckpointState_value = map[string]int32{
+		"CHECKPOINT_STATE_UNSPECIFIED": 0,
+		"CHECKPOINT_STATE_SIGNED":      1,
+		"CHECKPOINT_STATE_NO_KEY":      2,
+		"CHECKPOINT_STATE_MISSING":     3,
+		"CHECKPOINT_STATE_INVALID":     4,
+	}
+)
+
+func (x VerifyAuditTrailResponse_CheckpointState) Enum() *VerifyAuditTrailResponse_CheckpointState {
+	p := new(VerifyAuditTrailResponse_CheckpointState)
+	*p = x
+	return p
+}
+
+func (x VerifyAuditTrailResponse_CheckpointState) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (VerifyAuditTrailResponse_CheckpointState) Descriptor() protoreflect.EnumDescriptor {
+	return file_aim_appraisal_v1_appraisal_service_proto_enumTypes[2].Descriptor()
+}
+
+func (VerifyAuditTrailResponse_CheckpointState) Type() protoreflect.EnumType {
+	return &file_aim_appraisal_v1_appraisal_service_proto_enumTypes[2]
+}
+
+func (x VerifyAuditTrailResponse_CheckpointState) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use VerifyAuditTrailResponse_CheckpointState.Descriptor instead.
+func (VerifyAuditTrailResponse_CheckpointState) EnumDescriptor() ([]byte, []int) {
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{78, 0}
+}
+
 // CreateAppraisalRequest carries the appraisal to create.
 type CreateAppraisalRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -4337,8 +4400,24 @@ type VerifyAuditTrailResponse struct {
 	EventsChecked int64 `protobuf:"varint,2,opt,name=events_checked,json=eventsChecked,proto3" json:"events_checked,omitempty"`
 	// The first event that does not hold, `appraisals/{a}/events/{n}`.
 	FirstBrokenEvent string `protobuf:"bytes,3,opt,name=first_broken_event,json=firstBrokenEvent,proto3" json:"first_broken_event,omitempty"`
-	// What is wrong with it.
-	Reason        string `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
+	// What is wrong: with the first broken event, or the first problem of
+	// the head, the checkpoint or the stored records.
+	Reason string `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
+	// The end of the trail as recorded with the appraisal; unset when the
+	// appraisal has no recorded head (a trail that predates heads).
+	Head *AuditHead `protobuf:"bytes,5,opt,name=head,proto3" json:"head,omitempty"`
+	// The latest signed checkpoint; unset when none was written.
+	Checkpoint *AuditCheckpoint `protobuf:"bytes,6,opt,name=checkpoint,proto3" json:"checkpoint,omitempty"`
+	// What the check of the checkpoint found.
+	CheckpointState VerifyAuditTrailResponse_CheckpointState `protobuf:"varint,7,opt,name=checkpoint_state,json=checkpointState,proto3,enum=aim.appraisal.v1.VerifyAuditTrailResponse_CheckpointState" json:"checkpoint_state,omitempty"`
+	// The stored records that differ from what the trail says they are, and
+	// the events whose record is gone. Empty when the state matches the
+	// trail.
+	Mismatches []*AuditMismatch `protobuf:"bytes,8,rep,name=mismatches,proto3" json:"mismatches,omitempty"`
+	// What the answer cannot vouch for even when verified, for example the
+	// events written before the store recorded the trail's head, or the end
+	// of the trail when the service has no audit key.
+	Unproven      []string `protobuf:"bytes,9,rep,name=unproven,proto3" json:"unproven,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -4401,6 +4480,100 @@ func (x *VerifyAuditTrailResponse) GetReason() string {
 	return ""
 }
 
+func (x *VerifyAuditTrailResponse) GetHead() *AuditHead {
+	if x != nil {
+		return x.Head
+	}
+	return nil
+}
+
+func (x *VerifyAuditTrailResponse) GetCheckpoint() *AuditCheckpoint {
+	if x != nil {
+		return x.Checkpoint
+	}
+	return nil
+}
+
+func (x *VerifyAuditTrailResponse) GetCheckpointState() VerifyAuditTrailResponse_CheckpointState {
+	if x != nil {
+		return x.CheckpointState
+	}
+	return VerifyAuditTrailResponse_CHECKPOINT_STATE_UNSPECIFIED
+}
+
+func (x *VerifyAuditTrailResponse) GetMismatches() []*AuditMismatch {
+	if x != nil {
+		return x.Mismatches
+	}
+	return nil
+}
+
+func (x *VerifyAuditTrailResponse) GetUnproven() []string {
+	if x != nil {
+		return x.Unproven
+	}
+	return nil
+}
+
+// AuditMismatch is a stored record that differs from what the audit trail
+// says it is.
+type AuditMismatch struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The resource, for example
+	// `appraisals/{appraisal}/instances/{instance}/characterizations/{practice}`,
+	// or the event whose record is missing.
+	Resource string `protobuf:"bytes,1,opt,name=resource,proto3" json:"resource,omitempty"`
+	// What differs, for example that the record's digest is not the after
+	// digest of the last event that changed it.
+	Reason        string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AuditMismatch) Reset() {
+	*x = AuditMismatch{}
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[79]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AuditMismatch) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AuditMismatch) ProtoMessage() {}
+
+func (x *AuditMismatch) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[79]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AuditMismatch.ProtoReflect.Descriptor instead.
+func (*AuditMismatch) Descriptor() ([]byte, []int) {
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{79}
+}
+
+func (x *AuditMismatch) GetResource() string {
+	if x != nil {
+		return x.Resource
+	}
+	return ""
+}
+
+func (x *AuditMismatch) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
 // WatchAppraisalRequest names the appraisal and where to start.
 type WatchAppraisalRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -4414,7 +4587,7 @@ type WatchAppraisalRequest struct {
 
 func (x *WatchAppraisalRequest) Reset() {
 	*x = WatchAppraisalRequest{}
-	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[79]
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[80]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4426,7 +4599,7 @@ func (x *WatchAppraisalRequest) String() string {
 func (*WatchAppraisalRequest) ProtoMessage() {}
 
 func (x *WatchAppraisalRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[79]
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[80]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4439,7 +4612,7 @@ func (x *WatchAppraisalRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchAppraisalRequest.ProtoReflect.Descriptor instead.
 func (*WatchAppraisalRequest) Descriptor() ([]byte, []int) {
-	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{79}
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{80}
 }
 
 func (x *WatchAppraisalRequest) GetName() string {
@@ -4467,7 +4640,7 @@ type WatchAppraisalResponse struct {
 
 func (x *WatchAppraisalResponse) Reset() {
 	*x = WatchAppraisalResponse{}
-	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[80]
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[81]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4479,7 +4652,7 @@ func (x *WatchAppraisalResponse) String() string {
 func (*WatchAppraisalResponse) ProtoMessage() {}
 
 func (x *WatchAppraisalResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[80]
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[81]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4492,7 +4665,7 @@ func (x *WatchAppraisalResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchAppraisalResponse.ProtoReflect.Descriptor instead.
 func (*WatchAppraisalResponse) Descriptor() ([]byte, []int) {
-	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{80}
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{81}
 }
 
 func (x *WatchAppraisalResponse) GetEvent() *AuditEvent {
@@ -4519,7 +4692,7 @@ type Settings struct {
 
 func (x *Settings) Reset() {
 	*x = Settings{}
-	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[81]
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[82]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4531,7 +4704,7 @@ func (x *Settings) String() string {
 func (*Settings) ProtoMessage() {}
 
 func (x *Settings) ProtoReflect() protoreflect.Message {
-	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[81]
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[82]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4544,7 +4717,7 @@ func (x *Settings) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Settings.ProtoReflect.Descriptor instead.
 func (*Settings) Descriptor() ([]byte, []int) {
-	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{81}
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{82}
 }
 
 func (x *Settings) GetName() string {
@@ -4579,7 +4752,7 @@ type GetSettingsRequest struct {
 
 func (x *GetSettingsRequest) Reset() {
 	*x = GetSettingsRequest{}
-	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[82]
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[83]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4591,7 +4764,7 @@ func (x *GetSettingsRequest) String() string {
 func (*GetSettingsRequest) ProtoMessage() {}
 
 func (x *GetSettingsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[82]
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[83]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4604,7 +4777,7 @@ func (x *GetSettingsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSettingsRequest.ProtoReflect.Descriptor instead.
 func (*GetSettingsRequest) Descriptor() ([]byte, []int) {
-	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{82}
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{83}
 }
 
 func (x *GetSettingsRequest) GetName() string {
@@ -4626,7 +4799,7 @@ type GetSettingsResponse struct {
 
 func (x *GetSettingsResponse) Reset() {
 	*x = GetSettingsResponse{}
-	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[83]
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[84]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4638,7 +4811,7 @@ func (x *GetSettingsResponse) String() string {
 func (*GetSettingsResponse) ProtoMessage() {}
 
 func (x *GetSettingsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[83]
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[84]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4651,7 +4824,7 @@ func (x *GetSettingsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSettingsResponse.ProtoReflect.Descriptor instead.
 func (*GetSettingsResponse) Descriptor() ([]byte, []int) {
-	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{83}
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{84}
 }
 
 func (x *GetSettingsResponse) GetSettings() *Settings {
@@ -4676,7 +4849,7 @@ type UpdateSettingsRequest struct {
 
 func (x *UpdateSettingsRequest) Reset() {
 	*x = UpdateSettingsRequest{}
-	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[84]
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[85]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4688,7 +4861,7 @@ func (x *UpdateSettingsRequest) String() string {
 func (*UpdateSettingsRequest) ProtoMessage() {}
 
 func (x *UpdateSettingsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[84]
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[85]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4701,7 +4874,7 @@ func (x *UpdateSettingsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateSettingsRequest.ProtoReflect.Descriptor instead.
 func (*UpdateSettingsRequest) Descriptor() ([]byte, []int) {
-	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{84}
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{85}
 }
 
 func (x *UpdateSettingsRequest) GetSettings() *Settings {
@@ -4737,7 +4910,7 @@ type UpdateSettingsResponse struct {
 
 func (x *UpdateSettingsResponse) Reset() {
 	*x = UpdateSettingsResponse{}
-	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[85]
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[86]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4749,7 +4922,7 @@ func (x *UpdateSettingsResponse) String() string {
 func (*UpdateSettingsResponse) ProtoMessage() {}
 
 func (x *UpdateSettingsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[85]
+	mi := &file_aim_appraisal_v1_appraisal_service_proto_msgTypes[86]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4762,7 +4935,7 @@ func (x *UpdateSettingsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateSettingsResponse.ProtoReflect.Descriptor instead.
 func (*UpdateSettingsResponse) Descriptor() ([]byte, []int) {
-	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{85}
+	return file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP(), []int{86}
 }
 
 func (x *UpdateSettingsResponse) GetSettings() *Settings {
@@ -5088,12 +5261,30 @@ const file_aim_appraisal_v1_appraisal_service_proto_rawDesc = "" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x86\x01\n" +
 	"\x17VerifyAuditTrailRequest\x12k\n" +
 	"\x04name\x18\x01 \x01(\tBW\xe0A\x02\xfaA&\n" +
-	"$appraisal.aim-platform.dev/Appraisal\xbaH(r&2$^appraisals/[a-z0-9][a-z0-9-]{0,62}$R\x04name\"\xa3\x01\n" +
+	"$appraisal.aim-platform.dev/Appraisal\xbaH(r&2$^appraisals/[a-z0-9][a-z0-9-]{0,62}$R\x04name\"\x87\x05\n" +
 	"\x18VerifyAuditTrailResponse\x12\x1a\n" +
 	"\bverified\x18\x01 \x01(\bR\bverified\x12%\n" +
 	"\x0eevents_checked\x18\x02 \x01(\x03R\reventsChecked\x12,\n" +
 	"\x12first_broken_event\x18\x03 \x01(\tR\x10firstBrokenEvent\x12\x16\n" +
-	"\x06reason\x18\x04 \x01(\tR\x06reason\"\xb7\x01\n" +
+	"\x06reason\x18\x04 \x01(\tR\x06reason\x12/\n" +
+	"\x04head\x18\x05 \x01(\v2\x1b.aim.appraisal.v1.AuditHeadR\x04head\x12A\n" +
+	"\n" +
+	"checkpoint\x18\x06 \x01(\v2!.aim.appraisal.v1.AuditCheckpointR\n" +
+	"checkpoint\x12e\n" +
+	"\x10checkpoint_state\x18\a \x01(\x0e2:.aim.appraisal.v1.VerifyAuditTrailResponse.CheckpointStateR\x0fcheckpointState\x12?\n" +
+	"\n" +
+	"mismatches\x18\b \x03(\v2\x1f.aim.appraisal.v1.AuditMismatchR\n" +
+	"mismatches\x12\x1a\n" +
+	"\bunproven\x18\t \x03(\tR\bunproven\"\xa9\x01\n" +
+	"\x0fCheckpointState\x12 \n" +
+	"\x1cCHECKPOINT_STATE_UNSPECIFIED\x10\x00\x12\x1b\n" +
+	"\x17CHECKPOINT_STATE_SIGNED\x10\x01\x12\x1b\n" +
+	"\x17CHECKPOINT_STATE_NO_KEY\x10\x02\x12\x1c\n" +
+	"\x18CHECKPOINT_STATE_MISSING\x10\x03\x12\x1c\n" +
+	"\x18CHECKPOINT_STATE_INVALID\x10\x04\"C\n" +
+	"\rAuditMismatch\x12\x1a\n" +
+	"\bresource\x18\x01 \x01(\tR\bresource\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\"\xb7\x01\n" +
 	"\x15WatchAppraisalRequest\x12k\n" +
 	"\x04name\x18\x01 \x01(\tBW\xe0A\x02\xfaA&\n" +
 	"$appraisal.aim-platform.dev/Appraisal\xbaH(r&2$^appraisals/[a-z0-9][a-z0-9-]{0,62}$R\x04name\x121\n" +
@@ -5178,256 +5369,264 @@ func file_aim_appraisal_v1_appraisal_service_proto_rawDescGZIP() []byte {
 	return file_aim_appraisal_v1_appraisal_service_proto_rawDescData
 }
 
-var file_aim_appraisal_v1_appraisal_service_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_aim_appraisal_v1_appraisal_service_proto_msgTypes = make([]protoimpl.MessageInfo, 86)
+var file_aim_appraisal_v1_appraisal_service_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
+var file_aim_appraisal_v1_appraisal_service_proto_msgTypes = make([]protoimpl.MessageInfo, 87)
 var file_aim_appraisal_v1_appraisal_service_proto_goTypes = []any{
-	(GetAppraisalReportRequest_Format)(0),        // 0: aim.appraisal.v1.GetAppraisalReportRequest.Format
-	(Comparison_Change)(0),                       // 1: aim.appraisal.v1.Comparison.Change
-	(*CreateAppraisalRequest)(nil),               // 2: aim.appraisal.v1.CreateAppraisalRequest
-	(*CreateAppraisalResponse)(nil),              // 3: aim.appraisal.v1.CreateAppraisalResponse
-	(*GetAppraisalRequest)(nil),                  // 4: aim.appraisal.v1.GetAppraisalRequest
-	(*GetAppraisalResponse)(nil),                 // 5: aim.appraisal.v1.GetAppraisalResponse
-	(*ListAppraisalsRequest)(nil),                // 6: aim.appraisal.v1.ListAppraisalsRequest
-	(*ListAppraisalsResponse)(nil),               // 7: aim.appraisal.v1.ListAppraisalsResponse
-	(*UpdateAppraisalRequest)(nil),               // 8: aim.appraisal.v1.UpdateAppraisalRequest
-	(*UpdateAppraisalResponse)(nil),              // 9: aim.appraisal.v1.UpdateAppraisalResponse
-	(*PlanAppraisalRequest)(nil),                 // 10: aim.appraisal.v1.PlanAppraisalRequest
-	(*PlanAppraisalResponse)(nil),                // 11: aim.appraisal.v1.PlanAppraisalResponse
-	(*StartAppraisalRequest)(nil),                // 12: aim.appraisal.v1.StartAppraisalRequest
-	(*StartAppraisalResponse)(nil),               // 13: aim.appraisal.v1.StartAppraisalResponse
-	(*RateAppraisalRequest)(nil),                 // 14: aim.appraisal.v1.RateAppraisalRequest
-	(*RateAppraisalResponse)(nil),                // 15: aim.appraisal.v1.RateAppraisalResponse
-	(*ReportAppraisalRequest)(nil),               // 16: aim.appraisal.v1.ReportAppraisalRequest
-	(*ReportAppraisalResponse)(nil),              // 17: aim.appraisal.v1.ReportAppraisalResponse
-	(*CloseAppraisalRequest)(nil),                // 18: aim.appraisal.v1.CloseAppraisalRequest
-	(*CloseAppraisalResponse)(nil),               // 19: aim.appraisal.v1.CloseAppraisalResponse
-	(*CancelAppraisalRequest)(nil),               // 20: aim.appraisal.v1.CancelAppraisalRequest
-	(*CancelAppraisalResponse)(nil),              // 21: aim.appraisal.v1.CancelAppraisalResponse
-	(*CreateTeamMemberRequest)(nil),              // 22: aim.appraisal.v1.CreateTeamMemberRequest
-	(*CreateTeamMemberResponse)(nil),             // 23: aim.appraisal.v1.CreateTeamMemberResponse
-	(*GetTeamMemberRequest)(nil),                 // 24: aim.appraisal.v1.GetTeamMemberRequest
-	(*GetTeamMemberResponse)(nil),                // 25: aim.appraisal.v1.GetTeamMemberResponse
-	(*ListTeamMembersRequest)(nil),               // 26: aim.appraisal.v1.ListTeamMembersRequest
-	(*ListTeamMembersResponse)(nil),              // 27: aim.appraisal.v1.ListTeamMembersResponse
-	(*UpdateTeamMemberRequest)(nil),              // 28: aim.appraisal.v1.UpdateTeamMemberRequest
-	(*UpdateTeamMemberResponse)(nil),             // 29: aim.appraisal.v1.UpdateTeamMemberResponse
-	(*DeleteTeamMemberRequest)(nil),              // 30: aim.appraisal.v1.DeleteTeamMemberRequest
-	(*DeleteTeamMemberResponse)(nil),             // 31: aim.appraisal.v1.DeleteTeamMemberResponse
-	(*CreateInstanceRequest)(nil),                // 32: aim.appraisal.v1.CreateInstanceRequest
-	(*CreateInstanceResponse)(nil),               // 33: aim.appraisal.v1.CreateInstanceResponse
-	(*GetInstanceRequest)(nil),                   // 34: aim.appraisal.v1.GetInstanceRequest
-	(*GetInstanceResponse)(nil),                  // 35: aim.appraisal.v1.GetInstanceResponse
-	(*ListInstancesRequest)(nil),                 // 36: aim.appraisal.v1.ListInstancesRequest
-	(*ListInstancesResponse)(nil),                // 37: aim.appraisal.v1.ListInstancesResponse
-	(*DeleteInstanceRequest)(nil),                // 38: aim.appraisal.v1.DeleteInstanceRequest
-	(*DeleteInstanceResponse)(nil),               // 39: aim.appraisal.v1.DeleteInstanceResponse
-	(*CreateEvidenceRequest)(nil),                // 40: aim.appraisal.v1.CreateEvidenceRequest
-	(*CreateEvidenceResponse)(nil),               // 41: aim.appraisal.v1.CreateEvidenceResponse
-	(*GetEvidenceRequest)(nil),                   // 42: aim.appraisal.v1.GetEvidenceRequest
-	(*GetEvidenceResponse)(nil),                  // 43: aim.appraisal.v1.GetEvidenceResponse
-	(*ListEvidenceRequest)(nil),                  // 44: aim.appraisal.v1.ListEvidenceRequest
-	(*ListEvidenceResponse)(nil),                 // 45: aim.appraisal.v1.ListEvidenceResponse
-	(*DeleteEvidenceRequest)(nil),                // 46: aim.appraisal.v1.DeleteEvidenceRequest
-	(*DeleteEvidenceResponse)(nil),               // 47: aim.appraisal.v1.DeleteEvidenceResponse
-	(*CreateFindingRequest)(nil),                 // 48: aim.appraisal.v1.CreateFindingRequest
-	(*CreateFindingResponse)(nil),                // 49: aim.appraisal.v1.CreateFindingResponse
-	(*GetFindingRequest)(nil),                    // 50: aim.appraisal.v1.GetFindingRequest
-	(*GetFindingResponse)(nil),                   // 51: aim.appraisal.v1.GetFindingResponse
-	(*ListFindingsRequest)(nil),                  // 52: aim.appraisal.v1.ListFindingsRequest
-	(*ListFindingsResponse)(nil),                 // 53: aim.appraisal.v1.ListFindingsResponse
-	(*UpdateFindingRequest)(nil),                 // 54: aim.appraisal.v1.UpdateFindingRequest
-	(*UpdateFindingResponse)(nil),                // 55: aim.appraisal.v1.UpdateFindingResponse
-	(*DeleteFindingRequest)(nil),                 // 56: aim.appraisal.v1.DeleteFindingRequest
-	(*DeleteFindingResponse)(nil),                // 57: aim.appraisal.v1.DeleteFindingResponse
-	(*GetCharacterizationRequest)(nil),           // 58: aim.appraisal.v1.GetCharacterizationRequest
-	(*GetCharacterizationResponse)(nil),          // 59: aim.appraisal.v1.GetCharacterizationResponse
-	(*ListCharacterizationsRequest)(nil),         // 60: aim.appraisal.v1.ListCharacterizationsRequest
-	(*ListCharacterizationsResponse)(nil),        // 61: aim.appraisal.v1.ListCharacterizationsResponse
-	(*UpdateCharacterizationRequest)(nil),        // 62: aim.appraisal.v1.UpdateCharacterizationRequest
-	(*UpdateCharacterizationResponse)(nil),       // 63: aim.appraisal.v1.UpdateCharacterizationResponse
-	(*BatchUpdateCharacterizationsRequest)(nil),  // 64: aim.appraisal.v1.BatchUpdateCharacterizationsRequest
-	(*BatchUpdateCharacterizationsResponse)(nil), // 65: aim.appraisal.v1.BatchUpdateCharacterizationsResponse
-	(*RecordTeamDecisionRequest)(nil),            // 66: aim.appraisal.v1.RecordTeamDecisionRequest
-	(*RecordTeamDecisionResponse)(nil),           // 67: aim.appraisal.v1.RecordTeamDecisionResponse
-	(*ListTeamDecisionsRequest)(nil),             // 68: aim.appraisal.v1.ListTeamDecisionsRequest
-	(*ListTeamDecisionsResponse)(nil),            // 69: aim.appraisal.v1.ListTeamDecisionsResponse
-	(*GetRatingsRequest)(nil),                    // 70: aim.appraisal.v1.GetRatingsRequest
-	(*GetRatingsResponse)(nil),                   // 71: aim.appraisal.v1.GetRatingsResponse
-	(*GetAppraisalReportRequest)(nil),            // 72: aim.appraisal.v1.GetAppraisalReportRequest
-	(*GetAppraisalReportResponse)(nil),           // 73: aim.appraisal.v1.GetAppraisalReportResponse
-	(*CompareAppraisalsRequest)(nil),             // 74: aim.appraisal.v1.CompareAppraisalsRequest
-	(*CompareAppraisalsResponse)(nil),            // 75: aim.appraisal.v1.CompareAppraisalsResponse
-	(*Comparison)(nil),                           // 76: aim.appraisal.v1.Comparison
-	(*ListAppraisalEventsRequest)(nil),           // 77: aim.appraisal.v1.ListAppraisalEventsRequest
-	(*ListAppraisalEventsResponse)(nil),          // 78: aim.appraisal.v1.ListAppraisalEventsResponse
-	(*VerifyAuditTrailRequest)(nil),              // 79: aim.appraisal.v1.VerifyAuditTrailRequest
-	(*VerifyAuditTrailResponse)(nil),             // 80: aim.appraisal.v1.VerifyAuditTrailResponse
-	(*WatchAppraisalRequest)(nil),                // 81: aim.appraisal.v1.WatchAppraisalRequest
-	(*WatchAppraisalResponse)(nil),               // 82: aim.appraisal.v1.WatchAppraisalResponse
-	(*Settings)(nil),                             // 83: aim.appraisal.v1.Settings
-	(*GetSettingsRequest)(nil),                   // 84: aim.appraisal.v1.GetSettingsRequest
-	(*GetSettingsResponse)(nil),                  // 85: aim.appraisal.v1.GetSettingsResponse
-	(*UpdateSettingsRequest)(nil),                // 86: aim.appraisal.v1.UpdateSettingsRequest
-	(*UpdateSettingsResponse)(nil),               // 87: aim.appraisal.v1.UpdateSettingsResponse
-	(*Appraisal)(nil),                            // 88: aim.appraisal.v1.Appraisal
-	(*fieldmaskpb.FieldMask)(nil),                // 89: google.protobuf.FieldMask
-	(*TeamMember)(nil),                           // 90: aim.appraisal.v1.TeamMember
-	(*Instance)(nil),                             // 91: aim.appraisal.v1.Instance
-	(*Evidence)(nil),                             // 92: aim.appraisal.v1.Evidence
-	(*Finding)(nil),                              // 93: aim.appraisal.v1.Finding
-	(*Characterization)(nil),                     // 94: aim.appraisal.v1.Characterization
-	(*TeamDecision)(nil),                         // 95: aim.appraisal.v1.TeamDecision
-	(*Ratings)(nil),                              // 96: aim.appraisal.v1.Ratings
-	(*httpbody.HttpBody)(nil),                    // 97: google.api.HttpBody
-	(*AuditEvent)(nil),                           // 98: aim.appraisal.v1.AuditEvent
+	(GetAppraisalReportRequest_Format)(0),         // 0: aim.appraisal.v1.GetAppraisalReportRequest.Format
+	(Comparison_Change)(0),                        // 1: aim.appraisal.v1.Comparison.Change
+	(VerifyAuditTrailResponse_CheckpointState)(0), // 2: aim.appraisal.v1.VerifyAuditTrailResponse.CheckpointState
+	(*CreateAppraisalRequest)(nil),                // 3: aim.appraisal.v1.CreateAppraisalRequest
+	(*CreateAppraisalResponse)(nil),               // 4: aim.appraisal.v1.CreateAppraisalResponse
+	(*GetAppraisalRequest)(nil),                   // 5: aim.appraisal.v1.GetAppraisalRequest
+	(*GetAppraisalResponse)(nil),                  // 6: aim.appraisal.v1.GetAppraisalResponse
+	(*ListAppraisalsRequest)(nil),                 // 7: aim.appraisal.v1.ListAppraisalsRequest
+	(*ListAppraisalsResponse)(nil),                // 8: aim.appraisal.v1.ListAppraisalsResponse
+	(*UpdateAppraisalRequest)(nil),                // 9: aim.appraisal.v1.UpdateAppraisalRequest
+	(*UpdateAppraisalResponse)(nil),               // 10: aim.appraisal.v1.UpdateAppraisalResponse
+	(*PlanAppraisalRequest)(nil),                  // 11: aim.appraisal.v1.PlanAppraisalRequest
+	(*PlanAppraisalResponse)(nil),                 // 12: aim.appraisal.v1.PlanAppraisalResponse
+	(*StartAppraisalRequest)(nil),                 // 13: aim.appraisal.v1.StartAppraisalRequest
+	(*StartAppraisalResponse)(nil),                // 14: aim.appraisal.v1.StartAppraisalResponse
+	(*RateAppraisalRequest)(nil),                  // 15: aim.appraisal.v1.RateAppraisalRequest
+	(*RateAppraisalResponse)(nil),                 // 16: aim.appraisal.v1.RateAppraisalResponse
+	(*ReportAppraisalRequest)(nil),                // 17: aim.appraisal.v1.ReportAppraisalRequest
+	(*ReportAppraisalResponse)(nil),               // 18: aim.appraisal.v1.ReportAppraisalResponse
+	(*CloseAppraisalRequest)(nil),                 // 19: aim.appraisal.v1.CloseAppraisalRequest
+	(*CloseAppraisalResponse)(nil),                // 20: aim.appraisal.v1.CloseAppraisalResponse
+	(*CancelAppraisalRequest)(nil),                // 21: aim.appraisal.v1.CancelAppraisalRequest
+	(*CancelAppraisalResponse)(nil),               // 22: aim.appraisal.v1.CancelAppraisalResponse
+	(*CreateTeamMemberRequest)(nil),               // 23: aim.appraisal.v1.CreateTeamMemberRequest
+	(*CreateTeamMemberResponse)(nil),              // 24: aim.appraisal.v1.CreateTeamMemberResponse
+	(*GetTeamMemberRequest)(nil),                  // 25: aim.appraisal.v1.GetTeamMemberRequest
+	(*GetTeamMemberResponse)(nil),                 // 26: aim.appraisal.v1.GetTeamMemberResponse
+	(*ListTeamMembersRequest)(nil),                // 27: aim.appraisal.v1.ListTeamMembersRequest
+	(*ListTeamMembersResponse)(nil),               // 28: aim.appraisal.v1.ListTeamMembersResponse
+	(*UpdateTeamMemberRequest)(nil),               // 29: aim.appraisal.v1.UpdateTeamMemberRequest
+	(*UpdateTeamMemberResponse)(nil),              // 30: aim.appraisal.v1.UpdateTeamMemberResponse
+	(*DeleteTeamMemberRequest)(nil),               // 31: aim.appraisal.v1.DeleteTeamMemberRequest
+	(*DeleteTeamMemberResponse)(nil),              // 32: aim.appraisal.v1.DeleteTeamMemberResponse
+	(*CreateInstanceRequest)(nil),                 // 33: aim.appraisal.v1.CreateInstanceRequest
+	(*CreateInstanceResponse)(nil),                // 34: aim.appraisal.v1.CreateInstanceResponse
+	(*GetInstanceRequest)(nil),                    // 35: aim.appraisal.v1.GetInstanceRequest
+	(*GetInstanceResponse)(nil),                   // 36: aim.appraisal.v1.GetInstanceResponse
+	(*ListInstancesRequest)(nil),                  // 37: aim.appraisal.v1.ListInstancesRequest
+	(*ListInstancesResponse)(nil),                 // 38: aim.appraisal.v1.ListInstancesResponse
+	(*DeleteInstanceRequest)(nil),                 // 39: aim.appraisal.v1.DeleteInstanceRequest
+	(*DeleteInstanceResponse)(nil),                // 40: aim.appraisal.v1.DeleteInstanceResponse
+	(*CreateEvidenceRequest)(nil),                 // 41: aim.appraisal.v1.CreateEvidenceRequest
+	(*CreateEvidenceResponse)(nil),                // 42: aim.appraisal.v1.CreateEvidenceResponse
+	(*GetEvidenceRequest)(nil),                    // 43: aim.appraisal.v1.GetEvidenceRequest
+	(*GetEvidenceResponse)(nil),                   // 44: aim.appraisal.v1.GetEvidenceResponse
+	(*ListEvidenceRequest)(nil),                   // 45: aim.appraisal.v1.ListEvidenceRequest
+	(*ListEvidenceResponse)(nil),                  // 46: aim.appraisal.v1.ListEvidenceResponse
+	(*DeleteEvidenceRequest)(nil),                 // 47: aim.appraisal.v1.DeleteEvidenceRequest
+	(*DeleteEvidenceResponse)(nil),                // 48: aim.appraisal.v1.DeleteEvidenceResponse
+	(*CreateFindingRequest)(nil),                  // 49: aim.appraisal.v1.CreateFindingRequest
+	(*CreateFindingResponse)(nil),                 // 50: aim.appraisal.v1.CreateFindingResponse
+	(*GetFindingRequest)(nil),                     // 51: aim.appraisal.v1.GetFindingRequest
+	(*GetFindingResponse)(nil),                    // 52: aim.appraisal.v1.GetFindingResponse
+	(*ListFindingsRequest)(nil),                   // 53: aim.appraisal.v1.ListFindingsRequest
+	(*ListFindingsResponse)(nil),                  // 54: aim.appraisal.v1.ListFindingsResponse
+	(*UpdateFindingRequest)(nil),                  // 55: aim.appraisal.v1.UpdateFindingRequest
+	(*UpdateFindingResponse)(nil),                 // 56: aim.appraisal.v1.UpdateFindingResponse
+	(*DeleteFindingRequest)(nil),                  // 57: aim.appraisal.v1.DeleteFindingRequest
+	(*DeleteFindingResponse)(nil),                 // 58: aim.appraisal.v1.DeleteFindingResponse
+	(*GetCharacterizationRequest)(nil),            // 59: aim.appraisal.v1.GetCharacterizationRequest
+	(*GetCharacterizationResponse)(nil),           // 60: aim.appraisal.v1.GetCharacterizationResponse
+	(*ListCharacterizationsRequest)(nil),          // 61: aim.appraisal.v1.ListCharacterizationsRequest
+	(*ListCharacterizationsResponse)(nil),         // 62: aim.appraisal.v1.ListCharacterizationsResponse
+	(*UpdateCharacterizationRequest)(nil),         // 63: aim.appraisal.v1.UpdateCharacterizationRequest
+	(*UpdateCharacterizationResponse)(nil),        // 64: aim.appraisal.v1.UpdateCharacterizationResponse
+	(*BatchUpdateCharacterizationsRequest)(nil),   // 65: aim.appraisal.v1.BatchUpdateCharacterizationsRequest
+	(*BatchUpdateCharacterizationsResponse)(nil),  // 66: aim.appraisal.v1.BatchUpdateCharacterizationsResponse
+	(*RecordTeamDecisionRequest)(nil),             // 67: aim.appraisal.v1.RecordTeamDecisionRequest
+	(*RecordTeamDecisionResponse)(nil),            // 68: aim.appraisal.v1.RecordTeamDecisionResponse
+	(*ListTeamDecisionsRequest)(nil),              // 69: aim.appraisal.v1.ListTeamDecisionsRequest
+	(*ListTeamDecisionsResponse)(nil),             // 70: aim.appraisal.v1.ListTeamDecisionsResponse
+	(*GetRatingsRequest)(nil),                     // 71: aim.appraisal.v1.GetRatingsRequest
+	(*GetRatingsResponse)(nil),                    // 72: aim.appraisal.v1.GetRatingsResponse
+	(*GetAppraisalReportRequest)(nil),             // 73: aim.appraisal.v1.GetAppraisalReportRequest
+	(*GetAppraisalReportResponse)(nil),            // 74: aim.appraisal.v1.GetAppraisalReportResponse
+	(*CompareAppraisalsRequest)(nil),              // 75: aim.appraisal.v1.CompareAppraisalsRequest
+	(*CompareAppraisalsResponse)(nil),             // 76: aim.appraisal.v1.CompareAppraisalsResponse
+	(*Comparison)(nil),                            // 77: aim.appraisal.v1.Comparison
+	(*ListAppraisalEventsRequest)(nil),            // 78: aim.appraisal.v1.ListAppraisalEventsRequest
+	(*ListAppraisalEventsResponse)(nil),           // 79: aim.appraisal.v1.ListAppraisalEventsResponse
+	(*VerifyAuditTrailRequest)(nil),               // 80: aim.appraisal.v1.VerifyAuditTrailRequest
+	(*VerifyAuditTrailResponse)(nil),              // 81: aim.appraisal.v1.VerifyAuditTrailResponse
+	(*AuditMismatch)(nil),                         // 82: aim.appraisal.v1.AuditMismatch
+	(*WatchAppraisalRequest)(nil),                 // 83: aim.appraisal.v1.WatchAppraisalRequest
+	(*WatchAppraisalResponse)(nil),                // 84: aim.appraisal.v1.WatchAppraisalResponse
+	(*Settings)(nil),                              // 85: aim.appraisal.v1.Settings
+	(*GetSettingsRequest)(nil),                    // 86: aim.appraisal.v1.GetSettingsRequest
+	(*GetSettingsResponse)(nil),                   // 87: aim.appraisal.v1.GetSettingsResponse
+	(*UpdateSettingsRequest)(nil),                 // 88: aim.appraisal.v1.UpdateSettingsRequest
+	(*UpdateSettingsResponse)(nil),                // 89: aim.appraisal.v1.UpdateSettingsResponse
+	(*Appraisal)(nil),                             // 90: aim.appraisal.v1.Appraisal
+	(*fieldmaskpb.FieldMask)(nil),                 // 91: google.protobuf.FieldMask
+	(*TeamMember)(nil),                            // 92: aim.appraisal.v1.TeamMember
+	(*Instance)(nil),                              // 93: aim.appraisal.v1.Instance
+	(*Evidence)(nil),                              // 94: aim.appraisal.v1.Evidence
+	(*Finding)(nil),                               // 95: aim.appraisal.v1.Finding
+	(*Characterization)(nil),                      // 96: aim.appraisal.v1.Characterization
+	(*TeamDecision)(nil),                          // 97: aim.appraisal.v1.TeamDecision
+	(*Ratings)(nil),                               // 98: aim.appraisal.v1.Ratings
+	(*httpbody.HttpBody)(nil),                     // 99: google.api.HttpBody
+	(*AuditEvent)(nil),                            // 100: aim.appraisal.v1.AuditEvent
+	(*AuditHead)(nil),                             // 101: aim.appraisal.v1.AuditHead
+	(*AuditCheckpoint)(nil),                       // 102: aim.appraisal.v1.AuditCheckpoint
 }
 var file_aim_appraisal_v1_appraisal_service_proto_depIdxs = []int32{
-	88, // 0: aim.appraisal.v1.CreateAppraisalRequest.appraisal:type_name -> aim.appraisal.v1.Appraisal
-	88, // 1: aim.appraisal.v1.CreateAppraisalResponse.appraisal:type_name -> aim.appraisal.v1.Appraisal
-	88, // 2: aim.appraisal.v1.GetAppraisalResponse.appraisal:type_name -> aim.appraisal.v1.Appraisal
-	88, // 3: aim.appraisal.v1.ListAppraisalsResponse.appraisals:type_name -> aim.appraisal.v1.Appraisal
-	88, // 4: aim.appraisal.v1.UpdateAppraisalRequest.appraisal:type_name -> aim.appraisal.v1.Appraisal
-	89, // 5: aim.appraisal.v1.UpdateAppraisalRequest.update_mask:type_name -> google.protobuf.FieldMask
-	88, // 6: aim.appraisal.v1.UpdateAppraisalResponse.appraisal:type_name -> aim.appraisal.v1.Appraisal
-	88, // 7: aim.appraisal.v1.PlanAppraisalResponse.appraisal:type_name -> aim.appraisal.v1.Appraisal
-	88, // 8: aim.appraisal.v1.StartAppraisalResponse.appraisal:type_name -> aim.appraisal.v1.Appraisal
-	88, // 9: aim.appraisal.v1.RateAppraisalResponse.appraisal:type_name -> aim.appraisal.v1.Appraisal
-	88, // 10: aim.appraisal.v1.ReportAppraisalResponse.appraisal:type_name -> aim.appraisal.v1.Appraisal
-	88, // 11: aim.appraisal.v1.CloseAppraisalResponse.appraisal:type_name -> aim.appraisal.v1.Appraisal
-	88, // 12: aim.appraisal.v1.CancelAppraisalResponse.appraisal:type_name -> aim.appraisal.v1.Appraisal
-	90, // 13: aim.appraisal.v1.CreateTeamMemberRequest.team_member:type_name -> aim.appraisal.v1.TeamMember
-	90, // 14: aim.appraisal.v1.CreateTeamMemberResponse.team_member:type_name -> aim.appraisal.v1.TeamMember
-	90, // 15: aim.appraisal.v1.GetTeamMemberResponse.team_member:type_name -> aim.appraisal.v1.TeamMember
-	90, // 16: aim.appraisal.v1.ListTeamMembersResponse.team_members:type_name -> aim.appraisal.v1.TeamMember
-	90, // 17: aim.appraisal.v1.UpdateTeamMemberRequest.team_member:type_name -> aim.appraisal.v1.TeamMember
-	89, // 18: aim.appraisal.v1.UpdateTeamMemberRequest.update_mask:type_name -> google.protobuf.FieldMask
-	90, // 19: aim.appraisal.v1.UpdateTeamMemberResponse.team_member:type_name -> aim.appraisal.v1.TeamMember
-	91, // 20: aim.appraisal.v1.CreateInstanceRequest.instance:type_name -> aim.appraisal.v1.Instance
-	91, // 21: aim.appraisal.v1.CreateInstanceResponse.instance:type_name -> aim.appraisal.v1.Instance
-	91, // 22: aim.appraisal.v1.GetInstanceResponse.instance:type_name -> aim.appraisal.v1.Instance
-	91, // 23: aim.appraisal.v1.ListInstancesResponse.instances:type_name -> aim.appraisal.v1.Instance
-	92, // 24: aim.appraisal.v1.CreateEvidenceRequest.evidence:type_name -> aim.appraisal.v1.Evidence
-	92, // 25: aim.appraisal.v1.CreateEvidenceResponse.evidence:type_name -> aim.appraisal.v1.Evidence
-	92, // 26: aim.appraisal.v1.GetEvidenceResponse.evidence:type_name -> aim.appraisal.v1.Evidence
-	92, // 27: aim.appraisal.v1.ListEvidenceResponse.evidence:type_name -> aim.appraisal.v1.Evidence
-	93, // 28: aim.appraisal.v1.CreateFindingRequest.finding:type_name -> aim.appraisal.v1.Finding
-	93, // 29: aim.appraisal.v1.CreateFindingResponse.finding:type_name -> aim.appraisal.v1.Finding
-	93, // 30: aim.appraisal.v1.GetFindingResponse.finding:type_name -> aim.appraisal.v1.Finding
-	93, // 31: aim.appraisal.v1.ListFindingsResponse.findings:type_name -> aim.appraisal.v1.Finding
-	93, // 32: aim.appraisal.v1.UpdateFindingRequest.finding:type_name -> aim.appraisal.v1.Finding
-	89, // 33: aim.appraisal.v1.UpdateFindingRequest.update_mask:type_name -> google.protobuf.FieldMask
-	93, // 34: aim.appraisal.v1.UpdateFindingResponse.finding:type_name -> aim.appraisal.v1.Finding
-	94, // 35: aim.appraisal.v1.GetCharacterizationResponse.characterization:type_name -> aim.appraisal.v1.Characterization
-	94, // 36: aim.appraisal.v1.ListCharacterizationsResponse.characterizations:type_name -> aim.appraisal.v1.Characterization
-	94, // 37: aim.appraisal.v1.UpdateCharacterizationRequest.characterization:type_name -> aim.appraisal.v1.Characterization
-	89, // 38: aim.appraisal.v1.UpdateCharacterizationRequest.update_mask:type_name -> google.protobuf.FieldMask
-	94, // 39: aim.appraisal.v1.UpdateCharacterizationResponse.characterization:type_name -> aim.appraisal.v1.Characterization
-	62, // 40: aim.appraisal.v1.BatchUpdateCharacterizationsRequest.requests:type_name -> aim.appraisal.v1.UpdateCharacterizationRequest
-	94, // 41: aim.appraisal.v1.BatchUpdateCharacterizationsResponse.characterizations:type_name -> aim.appraisal.v1.Characterization
-	95, // 42: aim.appraisal.v1.RecordTeamDecisionRequest.team_decision:type_name -> aim.appraisal.v1.TeamDecision
-	95, // 43: aim.appraisal.v1.RecordTeamDecisionResponse.team_decision:type_name -> aim.appraisal.v1.TeamDecision
-	95, // 44: aim.appraisal.v1.ListTeamDecisionsResponse.team_decisions:type_name -> aim.appraisal.v1.TeamDecision
-	96, // 45: aim.appraisal.v1.GetRatingsResponse.ratings:type_name -> aim.appraisal.v1.Ratings
-	0,  // 46: aim.appraisal.v1.GetAppraisalReportRequest.format:type_name -> aim.appraisal.v1.GetAppraisalReportRequest.Format
-	97, // 47: aim.appraisal.v1.GetAppraisalReportResponse.body:type_name -> google.api.HttpBody
-	76, // 48: aim.appraisal.v1.CompareAppraisalsResponse.practice_areas:type_name -> aim.appraisal.v1.Comparison
-	76, // 49: aim.appraisal.v1.CompareAppraisalsResponse.domains:type_name -> aim.appraisal.v1.Comparison
-	1,  // 50: aim.appraisal.v1.Comparison.change:type_name -> aim.appraisal.v1.Comparison.Change
-	98, // 51: aim.appraisal.v1.ListAppraisalEventsResponse.events:type_name -> aim.appraisal.v1.AuditEvent
-	98, // 52: aim.appraisal.v1.WatchAppraisalResponse.event:type_name -> aim.appraisal.v1.AuditEvent
-	83, // 53: aim.appraisal.v1.GetSettingsResponse.settings:type_name -> aim.appraisal.v1.Settings
-	83, // 54: aim.appraisal.v1.UpdateSettingsRequest.settings:type_name -> aim.appraisal.v1.Settings
-	89, // 55: aim.appraisal.v1.UpdateSettingsRequest.update_mask:type_name -> google.protobuf.FieldMask
-	83, // 56: aim.appraisal.v1.UpdateSettingsResponse.settings:type_name -> aim.appraisal.v1.Settings
-	2,  // 57: aim.appraisal.v1.AppraisalService.CreateAppraisal:input_type -> aim.appraisal.v1.CreateAppraisalRequest
-	4,  // 58: aim.appraisal.v1.AppraisalService.GetAppraisal:input_type -> aim.appraisal.v1.GetAppraisalRequest
-	6,  // 59: aim.appraisal.v1.AppraisalService.ListAppraisals:input_type -> aim.appraisal.v1.ListAppraisalsRequest
-	8,  // 60: aim.appraisal.v1.AppraisalService.UpdateAppraisal:input_type -> aim.appraisal.v1.UpdateAppraisalRequest
-	10, // 61: aim.appraisal.v1.AppraisalService.PlanAppraisal:input_type -> aim.appraisal.v1.PlanAppraisalRequest
-	12, // 62: aim.appraisal.v1.AppraisalService.StartAppraisal:input_type -> aim.appraisal.v1.StartAppraisalRequest
-	14, // 63: aim.appraisal.v1.AppraisalService.RateAppraisal:input_type -> aim.appraisal.v1.RateAppraisalRequest
-	16, // 64: aim.appraisal.v1.AppraisalService.ReportAppraisal:input_type -> aim.appraisal.v1.ReportAppraisalRequest
-	18, // 65: aim.appraisal.v1.AppraisalService.CloseAppraisal:input_type -> aim.appraisal.v1.CloseAppraisalRequest
-	20, // 66: aim.appraisal.v1.AppraisalService.CancelAppraisal:input_type -> aim.appraisal.v1.CancelAppraisalRequest
-	22, // 67: aim.appraisal.v1.AppraisalService.CreateTeamMember:input_type -> aim.appraisal.v1.CreateTeamMemberRequest
-	24, // 68: aim.appraisal.v1.AppraisalService.GetTeamMember:input_type -> aim.appraisal.v1.GetTeamMemberRequest
-	26, // 69: aim.appraisal.v1.AppraisalService.ListTeamMembers:input_type -> aim.appraisal.v1.ListTeamMembersRequest
-	28, // 70: aim.appraisal.v1.AppraisalService.UpdateTeamMember:input_type -> aim.appraisal.v1.UpdateTeamMemberRequest
-	30, // 71: aim.appraisal.v1.AppraisalService.DeleteTeamMember:input_type -> aim.appraisal.v1.DeleteTeamMemberRequest
-	32, // 72: aim.appraisal.v1.AppraisalService.CreateInstance:input_type -> aim.appraisal.v1.CreateInstanceRequest
-	34, // 73: aim.appraisal.v1.AppraisalService.GetInstance:input_type -> aim.appraisal.v1.GetInstanceRequest
-	36, // 74: aim.appraisal.v1.AppraisalService.ListInstances:input_type -> aim.appraisal.v1.ListInstancesRequest
-	38, // 75: aim.appraisal.v1.AppraisalService.DeleteInstance:input_type -> aim.appraisal.v1.DeleteInstanceRequest
-	40, // 76: aim.appraisal.v1.AppraisalService.CreateEvidence:input_type -> aim.appraisal.v1.CreateEvidenceRequest
-	42, // 77: aim.appraisal.v1.AppraisalService.GetEvidence:input_type -> aim.appraisal.v1.GetEvidenceRequest
-	44, // 78: aim.appraisal.v1.AppraisalService.ListEvidence:input_type -> aim.appraisal.v1.ListEvidenceRequest
-	46, // 79: aim.appraisal.v1.AppraisalService.DeleteEvidence:input_type -> aim.appraisal.v1.DeleteEvidenceRequest
-	48, // 80: aim.appraisal.v1.AppraisalService.CreateFinding:input_type -> aim.appraisal.v1.CreateFindingRequest
-	50, // 81: aim.appraisal.v1.AppraisalService.GetFinding:input_type -> aim.appraisal.v1.GetFindingRequest
-	52, // 82: aim.appraisal.v1.AppraisalService.ListFindings:input_type -> aim.appraisal.v1.ListFindingsRequest
-	54, // 83: aim.appraisal.v1.AppraisalService.UpdateFinding:input_type -> aim.appraisal.v1.UpdateFindingRequest
-	56, // 84: aim.appraisal.v1.AppraisalService.DeleteFinding:input_type -> aim.appraisal.v1.DeleteFindingRequest
-	58, // 85: aim.appraisal.v1.AppraisalService.GetCharacterization:input_type -> aim.appraisal.v1.GetCharacterizationRequest
-	60, // 86: aim.appraisal.v1.AppraisalService.ListCharacterizations:input_type -> aim.appraisal.v1.ListCharacterizationsRequest
-	62, // 87: aim.appraisal.v1.AppraisalService.UpdateCharacterization:input_type -> aim.appraisal.v1.UpdateCharacterizationRequest
-	64, // 88: aim.appraisal.v1.AppraisalService.BatchUpdateCharacterizations:input_type -> aim.appraisal.v1.BatchUpdateCharacterizationsRequest
-	66, // 89: aim.appraisal.v1.AppraisalService.RecordTeamDecision:input_type -> aim.appraisal.v1.RecordTeamDecisionRequest
-	68, // 90: aim.appraisal.v1.AppraisalService.ListTeamDecisions:input_type -> aim.appraisal.v1.ListTeamDecisionsRequest
-	70, // 91: aim.appraisal.v1.AppraisalService.GetRatings:input_type -> aim.appraisal.v1.GetRatingsRequest
-	72, // 92: aim.appraisal.v1.AppraisalService.GetAppraisalReport:input_type -> aim.appraisal.v1.GetAppraisalReportRequest
-	74, // 93: aim.appraisal.v1.AppraisalService.CompareAppraisals:input_type -> aim.appraisal.v1.CompareAppraisalsRequest
-	77, // 94: aim.appraisal.v1.AppraisalService.ListAppraisalEvents:input_type -> aim.appraisal.v1.ListAppraisalEventsRequest
-	79, // 95: aim.appraisal.v1.AppraisalService.VerifyAuditTrail:input_type -> aim.appraisal.v1.VerifyAuditTrailRequest
-	81, // 96: aim.appraisal.v1.AppraisalService.WatchAppraisal:input_type -> aim.appraisal.v1.WatchAppraisalRequest
-	84, // 97: aim.appraisal.v1.AppraisalService.GetSettings:input_type -> aim.appraisal.v1.GetSettingsRequest
-	86, // 98: aim.appraisal.v1.AppraisalService.UpdateSettings:input_type -> aim.appraisal.v1.UpdateSettingsRequest
-	3,  // 99: aim.appraisal.v1.AppraisalService.CreateAppraisal:output_type -> aim.appraisal.v1.CreateAppraisalResponse
-	5,  // 100: aim.appraisal.v1.AppraisalService.GetAppraisal:output_type -> aim.appraisal.v1.GetAppraisalResponse
-	7,  // 101: aim.appraisal.v1.AppraisalService.ListAppraisals:output_type -> aim.appraisal.v1.ListAppraisalsResponse
-	9,  // 102: aim.appraisal.v1.AppraisalService.UpdateAppraisal:output_type -> aim.appraisal.v1.UpdateAppraisalResponse
-	11, // 103: aim.appraisal.v1.AppraisalService.PlanAppraisal:output_type -> aim.appraisal.v1.PlanAppraisalResponse
-	13, // 104: aim.appraisal.v1.AppraisalService.StartAppraisal:output_type -> aim.appraisal.v1.StartAppraisalResponse
-	15, // 105: aim.appraisal.v1.AppraisalService.RateAppraisal:output_type -> aim.appraisal.v1.RateAppraisalResponse
-	17, // 106: aim.appraisal.v1.AppraisalService.ReportAppraisal:output_type -> aim.appraisal.v1.ReportAppraisalResponse
-	19, // 107: aim.appraisal.v1.AppraisalService.CloseAppraisal:output_type -> aim.appraisal.v1.CloseAppraisalResponse
-	21, // 108: aim.appraisal.v1.AppraisalService.CancelAppraisal:output_type -> aim.appraisal.v1.CancelAppraisalResponse
-	23, // 109: aim.appraisal.v1.AppraisalService.CreateTeamMember:output_type -> aim.appraisal.v1.CreateTeamMemberResponse
-	25, // 110: aim.appraisal.v1.AppraisalService.GetTeamMember:output_type -> aim.appraisal.v1.GetTeamMemberResponse
-	27, // 111: aim.appraisal.v1.AppraisalService.ListTeamMembers:output_type -> aim.appraisal.v1.ListTeamMembersResponse
-	29, // 112: aim.appraisal.v1.AppraisalService.UpdateTeamMember:output_type -> aim.appraisal.v1.UpdateTeamMemberResponse
-	31, // 113: aim.appraisal.v1.AppraisalService.DeleteTeamMember:output_type -> aim.appraisal.v1.DeleteTeamMemberResponse
-	33, // 114: aim.appraisal.v1.AppraisalService.CreateInstance:output_type -> aim.appraisal.v1.CreateInstanceResponse
-	35, // 115: aim.appraisal.v1.AppraisalService.GetInstance:output_type -> aim.appraisal.v1.GetInstanceResponse
-	37, // 116: aim.appraisal.v1.AppraisalService.ListInstances:output_type -> aim.appraisal.v1.ListInstancesResponse
-	39, // 117: aim.appraisal.v1.AppraisalService.DeleteInstance:output_type -> aim.appraisal.v1.DeleteInstanceResponse
-	41, // 118: aim.appraisal.v1.AppraisalService.CreateEvidence:output_type -> aim.appraisal.v1.CreateEvidenceResponse
-	43, // 119: aim.appraisal.v1.AppraisalService.GetEvidence:output_type -> aim.appraisal.v1.GetEvidenceResponse
-	45, // 120: aim.appraisal.v1.AppraisalService.ListEvidence:output_type -> aim.appraisal.v1.ListEvidenceResponse
-	47, // 121: aim.appraisal.v1.AppraisalService.DeleteEvidence:output_type -> aim.appraisal.v1.DeleteEvidenceResponse
-	49, // 122: aim.appraisal.v1.AppraisalService.CreateFinding:output_type -> aim.appraisal.v1.CreateFindingResponse
-	51, // 123: aim.appraisal.v1.AppraisalService.GetFinding:output_type -> aim.appraisal.v1.GetFindingResponse
-	53, // 124: aim.appraisal.v1.AppraisalService.ListFindings:output_type -> aim.appraisal.v1.ListFindingsResponse
-	55, // 125: aim.appraisal.v1.AppraisalService.UpdateFinding:output_type -> aim.appraisal.v1.UpdateFindingResponse
-	57, // 126: aim.appraisal.v1.AppraisalService.DeleteFinding:output_type -> aim.appraisal.v1.DeleteFindingResponse
-	59, // 127: aim.appraisal.v1.AppraisalService.GetCharacterization:output_type -> aim.appraisal.v1.GetCharacterizationResponse
-	61, // 128: aim.appraisal.v1.AppraisalService.ListCharacterizations:output_type -> aim.appraisal.v1.ListCharacterizationsResponse
-	63, // 129: aim.appraisal.v1.AppraisalService.UpdateCharacterization:output_type -> aim.appraisal.v1.UpdateCharacterizationResponse
-	65, // 130: aim.appraisal.v1.AppraisalService.BatchUpdateCharacterizations:output_type -> aim.appraisal.v1.BatchUpdateCharacterizationsResponse
-	67, // 131: aim.appraisal.v1.AppraisalService.RecordTeamDecision:output_type -> aim.appraisal.v1.RecordTeamDecisionResponse
-	69, // 132: aim.appraisal.v1.AppraisalService.ListTeamDecisions:output_type -> aim.appraisal.v1.ListTeamDecisionsResponse
-	71, // 133: aim.appraisal.v1.AppraisalService.GetRatings:output_type -> aim.appraisal.v1.GetRatingsResponse
-	73, // 134: aim.appraisal.v1.AppraisalService.GetAppraisalReport:output_type -> aim.appraisal.v1.GetAppraisalReportResponse
-	75, // 135: aim.appraisal.v1.AppraisalService.CompareAppraisals:output_type -> aim.appraisal.v1.CompareAppraisalsResponse
-	78, // 136: aim.appraisal.v1.AppraisalService.ListAppraisalEvents:output_type -> aim.appraisal.v1.ListAppraisalEventsResponse
-	80, // 137: aim.appraisal.v1.AppraisalService.VerifyAuditTrail:output_type -> aim.appraisal.v1.VerifyAuditTrailResponse
-	82, // 138: aim.appraisal.v1.AppraisalService.WatchAppraisal:output_type -> aim.appraisal.v1.WatchAppraisalResponse
-	85, // 139: aim.appraisal.v1.AppraisalService.GetSettings:output_type -> aim.appraisal.v1.GetSettingsResponse
-	87, // 140: aim.appraisal.v1.AppraisalService.UpdateSettings:output_type -> aim.appraisal.v1.UpdateSettingsResponse
-	99, // [99:141] is the sub-list for method output_type
-	57, // [57:99] is the sub-list for method input_type
-	57, // [57:57] is the sub-list for extension type_name
-	57, // [57:57] is the sub-list for extension extendee
-	0,  // [0:57] is the sub-list for field type_name
+	90,  // 0: aim.appraisal.v1.CreateAppraisalRequest.appraisal:type_name -> aim.appraisal.v1.Appraisal
+	90,  // 1: aim.appraisal.v1.CreateAppraisalResponse.appraisal:type_name -> aim.appraisal.v1.Appraisal
+	90,  // 2: aim.appraisal.v1.GetAppraisalResponse.appraisal:type_name -> aim.appraisal.v1.Appraisal
+	90,  // 3: aim.appraisal.v1.ListAppraisalsResponse.appraisals:type_name -> aim.appraisal.v1.Appraisal
+	90,  // 4: aim.appraisal.v1.UpdateAppraisalRequest.appraisal:type_name -> aim.appraisal.v1.Appraisal
+	91,  // 5: aim.appraisal.v1.UpdateAppraisalRequest.update_mask:type_name -> google.protobuf.FieldMask
+	90,  // 6: aim.appraisal.v1.UpdateAppraisalResponse.appraisal:type_name -> aim.appraisal.v1.Appraisal
+	90,  // 7: aim.appraisal.v1.PlanAppraisalResponse.appraisal:type_name -> aim.appraisal.v1.Appraisal
+	90,  // 8: aim.appraisal.v1.StartAppraisalResponse.appraisal:type_name -> aim.appraisal.v1.Appraisal
+	90,  // 9: aim.appraisal.v1.RateAppraisalResponse.appraisal:type_name -> aim.appraisal.v1.Appraisal
+	90,  // 10: aim.appraisal.v1.ReportAppraisalResponse.appraisal:type_name -> aim.appraisal.v1.Appraisal
+	90,  // 11: aim.appraisal.v1.CloseAppraisalResponse.appraisal:type_name -> aim.appraisal.v1.Appraisal
+	90,  // 12: aim.appraisal.v1.CancelAppraisalResponse.appraisal:type_name -> aim.appraisal.v1.Appraisal
+	92,  // 13: aim.appraisal.v1.CreateTeamMemberRequest.team_member:type_name -> aim.appraisal.v1.TeamMember
+	92,  // 14: aim.appraisal.v1.CreateTeamMemberResponse.team_member:type_name -> aim.appraisal.v1.TeamMember
+	92,  // 15: aim.appraisal.v1.GetTeamMemberResponse.team_member:type_name -> aim.appraisal.v1.TeamMember
+	92,  // 16: aim.appraisal.v1.ListTeamMembersResponse.team_members:type_name -> aim.appraisal.v1.TeamMember
+	92,  // 17: aim.appraisal.v1.UpdateTeamMemberRequest.team_member:type_name -> aim.appraisal.v1.TeamMember
+	91,  // 18: aim.appraisal.v1.UpdateTeamMemberRequest.update_mask:type_name -> google.protobuf.FieldMask
+	92,  // 19: aim.appraisal.v1.UpdateTeamMemberResponse.team_member:type_name -> aim.appraisal.v1.TeamMember
+	93,  // 20: aim.appraisal.v1.CreateInstanceRequest.instance:type_name -> aim.appraisal.v1.Instance
+	93,  // 21: aim.appraisal.v1.CreateInstanceResponse.instance:type_name -> aim.appraisal.v1.Instance
+	93,  // 22: aim.appraisal.v1.GetInstanceResponse.instance:type_name -> aim.appraisal.v1.Instance
+	93,  // 23: aim.appraisal.v1.ListInstancesResponse.instances:type_name -> aim.appraisal.v1.Instance
+	94,  // 24: aim.appraisal.v1.CreateEvidenceRequest.evidence:type_name -> aim.appraisal.v1.Evidence
+	94,  // 25: aim.appraisal.v1.CreateEvidenceResponse.evidence:type_name -> aim.appraisal.v1.Evidence
+	94,  // 26: aim.appraisal.v1.GetEvidenceResponse.evidence:type_name -> aim.appraisal.v1.Evidence
+	94,  // 27: aim.appraisal.v1.ListEvidenceResponse.evidence:type_name -> aim.appraisal.v1.Evidence
+	95,  // 28: aim.appraisal.v1.CreateFindingRequest.finding:type_name -> aim.appraisal.v1.Finding
+	95,  // 29: aim.appraisal.v1.CreateFindingResponse.finding:type_name -> aim.appraisal.v1.Finding
+	95,  // 30: aim.appraisal.v1.GetFindingResponse.finding:type_name -> aim.appraisal.v1.Finding
+	95,  // 31: aim.appraisal.v1.ListFindingsResponse.findings:type_name -> aim.appraisal.v1.Finding
+	95,  // 32: aim.appraisal.v1.UpdateFindingRequest.finding:type_name -> aim.appraisal.v1.Finding
+	91,  // 33: aim.appraisal.v1.UpdateFindingRequest.update_mask:type_name -> google.protobuf.FieldMask
+	95,  // 34: aim.appraisal.v1.UpdateFindingResponse.finding:type_name -> aim.appraisal.v1.Finding
+	96,  // 35: aim.appraisal.v1.GetCharacterizationResponse.characterization:type_name -> aim.appraisal.v1.Characterization
+	96,  // 36: aim.appraisal.v1.ListCharacterizationsResponse.characterizations:type_name -> aim.appraisal.v1.Characterization
+	96,  // 37: aim.appraisal.v1.UpdateCharacterizationRequest.characterization:type_name -> aim.appraisal.v1.Characterization
+	91,  // 38: aim.appraisal.v1.UpdateCharacterizationRequest.update_mask:type_name -> google.protobuf.FieldMask
+	96,  // 39: aim.appraisal.v1.UpdateCharacterizationResponse.characterization:type_name -> aim.appraisal.v1.Characterization
+	63,  // 40: aim.appraisal.v1.BatchUpdateCharacterizationsRequest.requests:type_name -> aim.appraisal.v1.UpdateCharacterizationRequest
+	96,  // 41: aim.appraisal.v1.BatchUpdateCharacterizationsResponse.characterizations:type_name -> aim.appraisal.v1.Characterization
+	97,  // 42: aim.appraisal.v1.RecordTeamDecisionRequest.team_decision:type_name -> aim.appraisal.v1.TeamDecision
+	97,  // 43: aim.appraisal.v1.RecordTeamDecisionResponse.team_decision:type_name -> aim.appraisal.v1.TeamDecision
+	97,  // 44: aim.appraisal.v1.ListTeamDecisionsResponse.team_decisions:type_name -> aim.appraisal.v1.TeamDecision
+	98,  // 45: aim.appraisal.v1.GetRatingsResponse.ratings:type_name -> aim.appraisal.v1.Ratings
+	0,   // 46: aim.appraisal.v1.GetAppraisalReportRequest.format:type_name -> aim.appraisal.v1.GetAppraisalReportRequest.Format
+	99,  // 47: aim.appraisal.v1.GetAppraisalReportResponse.body:type_name -> google.api.HttpBody
+	77,  // 48: aim.appraisal.v1.CompareAppraisalsResponse.practice_areas:type_name -> aim.appraisal.v1.Comparison
+	77,  // 49: aim.appraisal.v1.CompareAppraisalsResponse.domains:type_name -> aim.appraisal.v1.Comparison
+	1,   // 50: aim.appraisal.v1.Comparison.change:type_name -> aim.appraisal.v1.Comparison.Change
+	100, // 51: aim.appraisal.v1.ListAppraisalEventsResponse.events:type_name -> aim.appraisal.v1.AuditEvent
+	101, // 52: aim.appraisal.v1.VerifyAuditTrailResponse.head:type_name -> aim.appraisal.v1.AuditHead
+	102, // 53: aim.appraisal.v1.VerifyAuditTrailResponse.checkpoint:type_name -> aim.appraisal.v1.AuditCheckpoint
+	2,   // 54: aim.appraisal.v1.VerifyAuditTrailResponse.checkpoint_state:type_name -> aim.appraisal.v1.VerifyAuditTrailResponse.CheckpointState
+	82,  // 55: aim.appraisal.v1.VerifyAuditTrailResponse.mismatches:type_name -> aim.appraisal.v1.AuditMismatch
+	100, // 56: aim.appraisal.v1.WatchAppraisalResponse.event:type_name -> aim.appraisal.v1.AuditEvent
+	85,  // 57: aim.appraisal.v1.GetSettingsResponse.settings:type_name -> aim.appraisal.v1.Settings
+	85,  // 58: aim.appraisal.v1.UpdateSettingsRequest.settings:type_name -> aim.appraisal.v1.Settings
+	91,  // 59: aim.appraisal.v1.UpdateSettingsRequest.update_mask:type_name -> google.protobuf.FieldMask
+	85,  // 60: aim.appraisal.v1.UpdateSettingsResponse.settings:type_name -> aim.appraisal.v1.Settings
+	3,   // 61: aim.appraisal.v1.AppraisalService.CreateAppraisal:input_type -> aim.appraisal.v1.CreateAppraisalRequest
+	5,   // 62: aim.appraisal.v1.AppraisalService.GetAppraisal:input_type -> aim.appraisal.v1.GetAppraisalRequest
+	7,   // 63: aim.appraisal.v1.AppraisalService.ListAppraisals:input_type -> aim.appraisal.v1.ListAppraisalsRequest
+	9,   // 64: aim.appraisal.v1.AppraisalService.UpdateAppraisal:input_type -> aim.appraisal.v1.UpdateAppraisalRequest
+	11,  // 65: aim.appraisal.v1.AppraisalService.PlanAppraisal:input_type -> aim.appraisal.v1.PlanAppraisalRequest
+	13,  // 66: aim.appraisal.v1.AppraisalService.StartAppraisal:input_type -> aim.appraisal.v1.StartAppraisalRequest
+	15,  // 67: aim.appraisal.v1.AppraisalService.RateAppraisal:input_type -> aim.appraisal.v1.RateAppraisalRequest
+	17,  // 68: aim.appraisal.v1.AppraisalService.ReportAppraisal:input_type -> aim.appraisal.v1.ReportAppraisalRequest
+	19,  // 69: aim.appraisal.v1.AppraisalService.CloseAppraisal:input_type -> aim.appraisal.v1.CloseAppraisalRequest
+	21,  // 70: aim.appraisal.v1.AppraisalService.CancelAppraisal:input_type -> aim.appraisal.v1.CancelAppraisalRequest
+	23,  // 71: aim.appraisal.v1.AppraisalService.CreateTeamMember:input_type -> aim.appraisal.v1.CreateTeamMemberRequest
+	25,  // 72: aim.appraisal.v1.AppraisalService.GetTeamMember:input_type -> aim.appraisal.v1.GetTeamMemberRequest
+	27,  // 73: aim.appraisal.v1.AppraisalService.ListTeamMembers:input_type -> aim.appraisal.v1.ListTeamMembersRequest
+	29,  // 74: aim.appraisal.v1.AppraisalService.UpdateTeamMember:input_type -> aim.appraisal.v1.UpdateTeamMemberRequest
+	31,  // 75: aim.appraisal.v1.AppraisalService.DeleteTeamMember:input_type -> aim.appraisal.v1.DeleteTeamMemberRequest
+	33,  // 76: aim.appraisal.v1.AppraisalService.CreateInstance:input_type -> aim.appraisal.v1.CreateInstanceRequest
+	35,  // 77: aim.appraisal.v1.AppraisalService.GetInstance:input_type -> aim.appraisal.v1.GetInstanceRequest
+	37,  // 78: aim.appraisal.v1.AppraisalService.ListInstances:input_type -> aim.appraisal.v1.ListInstancesRequest
+	39,  // 79: aim.appraisal.v1.AppraisalService.DeleteInstance:input_type -> aim.appraisal.v1.DeleteInstanceRequest
+	41,  // 80: aim.appraisal.v1.AppraisalService.CreateEvidence:input_type -> aim.appraisal.v1.CreateEvidenceRequest
+	43,  // 81: aim.appraisal.v1.AppraisalService.GetEvidence:input_type -> aim.appraisal.v1.GetEvidenceRequest
+	45,  // 82: aim.appraisal.v1.AppraisalService.ListEvidence:input_type -> aim.appraisal.v1.ListEvidenceRequest
+	47,  // 83: aim.appraisal.v1.AppraisalService.DeleteEvidence:input_type -> aim.appraisal.v1.DeleteEvidenceRequest
+	49,  // 84: aim.appraisal.v1.AppraisalService.CreateFinding:input_type -> aim.appraisal.v1.CreateFindingRequest
+	51,  // 85: aim.appraisal.v1.AppraisalService.GetFinding:input_type -> aim.appraisal.v1.GetFindingRequest
+	53,  // 86: aim.appraisal.v1.AppraisalService.ListFindings:input_type -> aim.appraisal.v1.ListFindingsRequest
+	55,  // 87: aim.appraisal.v1.AppraisalService.UpdateFinding:input_type -> aim.appraisal.v1.UpdateFindingRequest
+	57,  // 88: aim.appraisal.v1.AppraisalService.DeleteFinding:input_type -> aim.appraisal.v1.DeleteFindingRequest
+	59,  // 89: aim.appraisal.v1.AppraisalService.GetCharacterization:input_type -> aim.appraisal.v1.GetCharacterizationRequest
+	61,  // 90: aim.appraisal.v1.AppraisalService.ListCharacterizations:input_type -> aim.appraisal.v1.ListCharacterizationsRequest
+	63,  // 91: aim.appraisal.v1.AppraisalService.UpdateCharacterization:input_type -> aim.appraisal.v1.UpdateCharacterizationRequest
+	65,  // 92: aim.appraisal.v1.AppraisalService.BatchUpdateCharacterizations:input_type -> aim.appraisal.v1.BatchUpdateCharacterizationsRequest
+	67,  // 93: aim.appraisal.v1.AppraisalService.RecordTeamDecision:input_type -> aim.appraisal.v1.RecordTeamDecisionRequest
+	69,  // 94: aim.appraisal.v1.AppraisalService.ListTeamDecisions:input_type -> aim.appraisal.v1.ListTeamDecisionsRequest
+	71,  // 95: aim.appraisal.v1.AppraisalService.GetRatings:input_type -> aim.appraisal.v1.GetRatingsRequest
+	73,  // 96: aim.appraisal.v1.AppraisalService.GetAppraisalReport:input_type -> aim.appraisal.v1.GetAppraisalReportRequest
+	75,  // 97: aim.appraisal.v1.AppraisalService.CompareAppraisals:input_type -> aim.appraisal.v1.CompareAppraisalsRequest
+	78,  // 98: aim.appraisal.v1.AppraisalService.ListAppraisalEvents:input_type -> aim.appraisal.v1.ListAppraisalEventsRequest
+	80,  // 99: aim.appraisal.v1.AppraisalService.VerifyAuditTrail:input_type -> aim.appraisal.v1.VerifyAuditTrailRequest
+	83,  // 100: aim.appraisal.v1.AppraisalService.WatchAppraisal:input_type -> aim.appraisal.v1.WatchAppraisalRequest
+	86,  // 101: aim.appraisal.v1.AppraisalService.GetSettings:input_type -> aim.appraisal.v1.GetSettingsRequest
+	88,  // 102: aim.appraisal.v1.AppraisalService.UpdateSettings:input_type -> aim.appraisal.v1.UpdateSettingsRequest
+	4,   // 103: aim.appraisal.v1.AppraisalService.CreateAppraisal:output_type -> aim.appraisal.v1.CreateAppraisalResponse
+	6,   // 104: aim.appraisal.v1.AppraisalService.GetAppraisal:output_type -> aim.appraisal.v1.GetAppraisalResponse
+	8,   // 105: aim.appraisal.v1.AppraisalService.ListAppraisals:output_type -> aim.appraisal.v1.ListAppraisalsResponse
+	10,  // 106: aim.appraisal.v1.AppraisalService.UpdateAppraisal:output_type -> aim.appraisal.v1.UpdateAppraisalResponse
+	12,  // 107: aim.appraisal.v1.AppraisalService.PlanAppraisal:output_type -> aim.appraisal.v1.PlanAppraisalResponse
+	14,  // 108: aim.appraisal.v1.AppraisalService.StartAppraisal:output_type -> aim.appraisal.v1.StartAppraisalResponse
+	16,  // 109: aim.appraisal.v1.AppraisalService.RateAppraisal:output_type -> aim.appraisal.v1.RateAppraisalResponse
+	18,  // 110: aim.appraisal.v1.AppraisalService.ReportAppraisal:output_type -> aim.appraisal.v1.ReportAppraisalResponse
+	20,  // 111: aim.appraisal.v1.AppraisalService.CloseAppraisal:output_type -> aim.appraisal.v1.CloseAppraisalResponse
+	22,  // 112: aim.appraisal.v1.AppraisalService.CancelAppraisal:output_type -> aim.appraisal.v1.CancelAppraisalResponse
+	24,  // 113: aim.appraisal.v1.AppraisalService.CreateTeamMember:output_type -> aim.appraisal.v1.CreateTeamMemberResponse
+	26,  // 114: aim.appraisal.v1.AppraisalService.GetTeamMember:output_type -> aim.appraisal.v1.GetTeamMemberResponse
+	28,  // 115: aim.appraisal.v1.AppraisalService.ListTeamMembers:output_type -> aim.appraisal.v1.ListTeamMembersResponse
+	30,  // 116: aim.appraisal.v1.AppraisalService.UpdateTeamMember:output_type -> aim.appraisal.v1.UpdateTeamMemberResponse
+	32,  // 117: aim.appraisal.v1.AppraisalService.DeleteTeamMember:output_type -> aim.appraisal.v1.DeleteTeamMemberResponse
+	34,  // 118: aim.appraisal.v1.AppraisalService.CreateInstance:output_type -> aim.appraisal.v1.CreateInstanceResponse
+	36,  // 119: aim.appraisal.v1.AppraisalService.GetInstance:output_type -> aim.appraisal.v1.GetInstanceResponse
+	38,  // 120: aim.appraisal.v1.AppraisalService.ListInstances:output_type -> aim.appraisal.v1.ListInstancesResponse
+	40,  // 121: aim.appraisal.v1.AppraisalService.DeleteInstance:output_type -> aim.appraisal.v1.DeleteInstanceResponse
+	42,  // 122: aim.appraisal.v1.AppraisalService.CreateEvidence:output_type -> aim.appraisal.v1.CreateEvidenceResponse
+	44,  // 123: aim.appraisal.v1.AppraisalService.GetEvidence:output_type -> aim.appraisal.v1.GetEvidenceResponse
+	46,  // 124: aim.appraisal.v1.AppraisalService.ListEvidence:output_type -> aim.appraisal.v1.ListEvidenceResponse
+	48,  // 125: aim.appraisal.v1.AppraisalService.DeleteEvidence:output_type -> aim.appraisal.v1.DeleteEvidenceResponse
+	50,  // 126: aim.appraisal.v1.AppraisalService.CreateFinding:output_type -> aim.appraisal.v1.CreateFindingResponse
+	52,  // 127: aim.appraisal.v1.AppraisalService.GetFinding:output_type -> aim.appraisal.v1.GetFindingResponse
+	54,  // 128: aim.appraisal.v1.AppraisalService.ListFindings:output_type -> aim.appraisal.v1.ListFindingsResponse
+	56,  // 129: aim.appraisal.v1.AppraisalService.UpdateFinding:output_type -> aim.appraisal.v1.UpdateFindingResponse
+	58,  // 130: aim.appraisal.v1.AppraisalService.DeleteFinding:output_type -> aim.appraisal.v1.DeleteFindingResponse
+	60,  // 131: aim.appraisal.v1.AppraisalService.GetCharacterization:output_type -> aim.appraisal.v1.GetCharacterizationResponse
+	62,  // 132: aim.appraisal.v1.AppraisalService.ListCharacterizations:output_type -> aim.appraisal.v1.ListCharacterizationsResponse
+	64,  // 133: aim.appraisal.v1.AppraisalService.UpdateCharacterization:output_type -> aim.appraisal.v1.UpdateCharacterizationResponse
+	66,  // 134: aim.appraisal.v1.AppraisalService.BatchUpdateCharacterizations:output_type -> aim.appraisal.v1.BatchUpdateCharacterizationsResponse
+	68,  // 135: aim.appraisal.v1.AppraisalService.RecordTeamDecision:output_type -> aim.appraisal.v1.RecordTeamDecisionResponse
+	70,  // 136: aim.appraisal.v1.AppraisalService.ListTeamDecisions:output_type -> aim.appraisal.v1.ListTeamDecisionsResponse
+	72,  // 137: aim.appraisal.v1.AppraisalService.GetRatings:output_type -> aim.appraisal.v1.GetRatingsResponse
+	74,  // 138: aim.appraisal.v1.AppraisalService.GetAppraisalReport:output_type -> aim.appraisal.v1.GetAppraisalReportResponse
+	76,  // 139: aim.appraisal.v1.AppraisalService.CompareAppraisals:output_type -> aim.appraisal.v1.CompareAppraisalsResponse
+	79,  // 140: aim.appraisal.v1.AppraisalService.ListAppraisalEvents:output_type -> aim.appraisal.v1.ListAppraisalEventsResponse
+	81,  // 141: aim.appraisal.v1.AppraisalService.VerifyAuditTrail:output_type -> aim.appraisal.v1.VerifyAuditTrailResponse
+	84,  // 142: aim.appraisal.v1.AppraisalService.WatchAppraisal:output_type -> aim.appraisal.v1.WatchAppraisalResponse
+	87,  // 143: aim.appraisal.v1.AppraisalService.GetSettings:output_type -> aim.appraisal.v1.GetSettingsResponse
+	89,  // 144: aim.appraisal.v1.AppraisalService.UpdateSettings:output_type -> aim.appraisal.v1.UpdateSettingsResponse
+	103, // [103:145] is the sub-list for method output_type
+	61,  // [61:103] is the sub-list for method input_type
+	61,  // [61:61] is the sub-list for extension type_name
+	61,  // [61:61] is the sub-list for extension extendee
+	0,   // [0:61] is the sub-list for field type_name
 }
 
 func init() { file_aim_appraisal_v1_appraisal_service_proto_init() }
@@ -5442,8 +5641,8 @@ func file_aim_appraisal_v1_appraisal_service_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_aim_appraisal_v1_appraisal_service_proto_rawDesc), len(file_aim_appraisal_v1_appraisal_service_proto_rawDesc)),
-			NumEnums:      2,
-			NumMessages:   86,
+			NumEnums:      3,
+			NumMessages:   87,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -178,8 +178,9 @@ type AppraisalServiceClient interface {
 	// ListAppraisalEvents pages through an appraisal's audit trail, oldest
 	// first.
 	ListAppraisalEvents(ctx context.Context, in *ListAppraisalEventsRequest, opts ...grpc.CallOption) (*ListAppraisalEventsResponse, error)
-	// VerifyAuditTrail recomputes the appraisal's hash chain and reports the
-	// first event whose hash or link does not hold.
+	// VerifyAuditTrail recomputes the appraisal's hash chain, checks that it
+	// ends at the recorded head and the signed checkpoint, and compares every
+	// stored record with the after digest of the last event that changed it.
 	VerifyAuditTrail(ctx context.Context, in *VerifyAuditTrailRequest, opts ...grpc.CallOption) (*VerifyAuditTrailResponse, error)
 	// WatchAppraisal streams the appraisal's audit events as they happen,
 	// starting after a given sequence number (0 replays from the first).
@@ -743,8 +744,9 @@ type AppraisalServiceServer interface {
 	// ListAppraisalEvents pages through an appraisal's audit trail, oldest
 	// first.
 	ListAppraisalEvents(context.Context, *ListAppraisalEventsRequest) (*ListAppraisalEventsResponse, error)
-	// VerifyAuditTrail recomputes the appraisal's hash chain and reports the
-	// first event whose hash or link does not hold.
+	// VerifyAuditTrail recomputes the appraisal's hash chain, checks that it
+	// ends at the recorded head and the signed checkpoint, and compares every
+	// stored record with the after digest of the last event that changed it.
 	VerifyAuditTrail(context.Context, *VerifyAuditTrailRequest) (*VerifyAuditTrailResponse, error)
 	// WatchAppraisal streams the appraisal's audit events as they happen,
 	// starting after a given sequence number (0 replays from the first).

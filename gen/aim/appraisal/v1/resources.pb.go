@@ -1802,6 +1802,192 @@ func (x *AuditEvent) GetHash() string {
 	return ""
 }
 
+// AuditHead is the end of an appraisal's audit trail, recorded beside the
+// appraisal in the same transaction as each event, so that a trail whose
+// last events were removed no longer ends where the store says it does.
+type AuditHead struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The sequence of the last event of the trail.
+	Sequence int64 `protobuf:"varint,1,opt,name=sequence,proto3" json:"sequence,omitempty"`
+	// The hash of the last event of the trail.
+	Hash string `protobuf:"bytes,2,opt,name=hash,proto3" json:"hash,omitempty"`
+	// The sequence the trail had when its head was first recorded: 0 when it
+	// has been recorded since the appraisal was created. Events up to this
+	// sequence were written before the store recorded heads; whether the
+	// trail then had more events cannot be proven.
+	AnchorSequence int64 `protobuf:"varint,3,opt,name=anchor_sequence,json=anchorSequence,proto3" json:"anchor_sequence,omitempty"`
+	// The SHA-256 over the records no event carries a digest of (the scope
+	// copied from the model catalog at planning and the stored ratings),
+	// recomputed by each write that changes them. Empty while there are none,
+	// and for an appraisal anchored by the upgrade until such a write.
+	ContentDigest string `protobuf:"bytes,4,opt,name=content_digest,json=contentDigest,proto3" json:"content_digest,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AuditHead) Reset() {
+	*x = AuditHead{}
+	mi := &file_aim_appraisal_v1_resources_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AuditHead) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AuditHead) ProtoMessage() {}
+
+func (x *AuditHead) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_appraisal_v1_resources_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AuditHead.ProtoReflect.Descriptor instead.
+func (*AuditHead) Descriptor() ([]byte, []int) {
+	return file_aim_appraisal_v1_resources_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *AuditHead) GetSequence() int64 {
+	if x != nil {
+		return x.Sequence
+	}
+	return 0
+}
+
+func (x *AuditHead) GetHash() string {
+	if x != nil {
+		return x.Hash
+	}
+	return ""
+}
+
+func (x *AuditHead) GetAnchorSequence() int64 {
+	if x != nil {
+		return x.AnchorSequence
+	}
+	return 0
+}
+
+func (x *AuditHead) GetContentDigest() string {
+	if x != nil {
+		return x.ContentDigest
+	}
+	return ""
+}
+
+// AuditCheckpoint is an audit head signed with the service's audit key, a
+// key the data file does not hold: whoever can write the file can rewrite
+// the head but cannot sign a checkpoint for it.
+type AuditCheckpoint struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The appraisal, `appraisals/{appraisal}`.
+	Appraisal string `protobuf:"bytes,1,opt,name=appraisal,proto3" json:"appraisal,omitempty"`
+	// The sequence of the last event when the checkpoint was signed.
+	Sequence int64 `protobuf:"varint,2,opt,name=sequence,proto3" json:"sequence,omitempty"`
+	// The hash of that event.
+	Hash string `protobuf:"bytes,3,opt,name=hash,proto3" json:"hash,omitempty"`
+	// When the checkpoint was signed.
+	CheckpointTime *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=checkpoint_time,json=checkpointTime,proto3" json:"checkpoint_time,omitempty"`
+	// Which key signed it: the first 16 hex digits of the SHA-256 of the
+	// Ed25519 public key.
+	KeyId string `protobuf:"bytes,5,opt,name=key_id,json=keyId,proto3" json:"key_id,omitempty"`
+	// The Ed25519 signature over the appraisal, sequence, hash, time, key id
+	// and content digest, each length-prefixed (see docs/audit-trail.md).
+	Signature []byte `protobuf:"bytes,6,opt,name=signature,proto3" json:"signature,omitempty"`
+	// The head's content_digest when the checkpoint was signed; covered by
+	// the signature.
+	ContentDigest string `protobuf:"bytes,7,opt,name=content_digest,json=contentDigest,proto3" json:"content_digest,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AuditCheckpoint) Reset() {
+	*x = AuditCheckpoint{}
+	mi := &file_aim_appraisal_v1_resources_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AuditCheckpoint) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AuditCheckpoint) ProtoMessage() {}
+
+func (x *AuditCheckpoint) ProtoReflect() protoreflect.Message {
+	mi := &file_aim_appraisal_v1_resources_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AuditCheckpoint.ProtoReflect.Descriptor instead.
+func (*AuditCheckpoint) Descriptor() ([]byte, []int) {
+	return file_aim_appraisal_v1_resources_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *AuditCheckpoint) GetAppraisal() string {
+	if x != nil {
+		return x.Appraisal
+	}
+	return ""
+}
+
+func (x *AuditCheckpoint) GetSequence() int64 {
+	if x != nil {
+		return x.Sequence
+	}
+	return 0
+}
+
+func (x *AuditCheckpoint) GetHash() string {
+	if x != nil {
+		return x.Hash
+	}
+	return ""
+}
+
+func (x *AuditCheckpoint) GetCheckpointTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CheckpointTime
+	}
+	return nil
+}
+
+func (x *AuditCheckpoint) GetKeyId() string {
+	if x != nil {
+		return x.KeyId
+	}
+	return ""
+}
+
+func (x *AuditCheckpoint) GetSignature() []byte {
+	if x != nil {
+		return x.Signature
+	}
+	return nil
+}
+
+func (x *AuditCheckpoint) GetContentDigest() string {
+	if x != nil {
+		return x.ContentDigest
+	}
+	return ""
+}
+
 var File_aim_appraisal_v1_resources_proto protoreflect.FileDescriptor
 
 const file_aim_appraisal_v1_resources_proto_rawDesc = "" +
@@ -1970,7 +2156,20 @@ const file_aim_appraisal_v1_resources_proto_rawDesc = "" +
 	"\rprevious_hash\x18\t \x01(\tR\fpreviousHash\x12\x12\n" +
 	"\x04hash\x18\n" +
 	" \x01(\tR\x04hash:`\xeaA]\n" +
-	"%appraisal.aim-platform.dev/AuditEvent\x12%appraisals/{appraisal}/events/{event}*\x06events2\x05event*\xb6\x02\n" +
+	"%appraisal.aim-platform.dev/AuditEvent\x12%appraisals/{appraisal}/events/{event}*\x06events2\x05event\"\x8b\x01\n" +
+	"\tAuditHead\x12\x1a\n" +
+	"\bsequence\x18\x01 \x01(\x03R\bsequence\x12\x12\n" +
+	"\x04hash\x18\x02 \x01(\tR\x04hash\x12'\n" +
+	"\x0fanchor_sequence\x18\x03 \x01(\x03R\x0eanchorSequence\x12%\n" +
+	"\x0econtent_digest\x18\x04 \x01(\tR\rcontentDigest\"\x80\x02\n" +
+	"\x0fAuditCheckpoint\x12\x1c\n" +
+	"\tappraisal\x18\x01 \x01(\tR\tappraisal\x12\x1a\n" +
+	"\bsequence\x18\x02 \x01(\x03R\bsequence\x12\x12\n" +
+	"\x04hash\x18\x03 \x01(\tR\x04hash\x12C\n" +
+	"\x0fcheckpoint_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\x0echeckpointTime\x12\x15\n" +
+	"\x06key_id\x18\x05 \x01(\tR\x05keyId\x12\x1c\n" +
+	"\tsignature\x18\x06 \x01(\fR\tsignature\x12%\n" +
+	"\x0econtent_digest\x18\a \x01(\tR\rcontentDigest*\xb6\x02\n" +
 	"\x15CharacterizationValue\x12&\n" +
 	"\"CHARACTERIZATION_VALUE_UNSPECIFIED\x10\x00\x12&\n" +
 	"\"CHARACTERIZATION_VALUE_FULLY_MEETS\x10\x01\x12(\n" +
@@ -1993,7 +2192,7 @@ func file_aim_appraisal_v1_resources_proto_rawDescGZIP() []byte {
 }
 
 var file_aim_appraisal_v1_resources_proto_enumTypes = make([]protoimpl.EnumInfo, 6)
-var file_aim_appraisal_v1_resources_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
+var file_aim_appraisal_v1_resources_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
 var file_aim_appraisal_v1_resources_proto_goTypes = []any{
 	(CharacterizationValue)(0),      // 0: aim.appraisal.v1.CharacterizationValue
 	(TeamMember_Role)(0),            // 1: aim.appraisal.v1.TeamMember.Role
@@ -2016,43 +2215,46 @@ var file_aim_appraisal_v1_resources_proto_goTypes = []any{
 	(*AiBenchmark)(nil),             // 18: aim.appraisal.v1.AiBenchmark
 	(*BenchmarkRow)(nil),            // 19: aim.appraisal.v1.BenchmarkRow
 	(*AuditEvent)(nil),              // 20: aim.appraisal.v1.AuditEvent
-	nil,                             // 21: aim.appraisal.v1.Instance.SamplingFactorsEntry
-	(*timestamppb.Timestamp)(nil),   // 22: google.protobuf.Timestamp
-	(v1.AiUsageScenario)(0),         // 23: aim.model.v1.AiUsageScenario
+	(*AuditHead)(nil),               // 21: aim.appraisal.v1.AuditHead
+	(*AuditCheckpoint)(nil),         // 22: aim.appraisal.v1.AuditCheckpoint
+	nil,                             // 23: aim.appraisal.v1.Instance.SamplingFactorsEntry
+	(*timestamppb.Timestamp)(nil),   // 24: google.protobuf.Timestamp
+	(v1.AiUsageScenario)(0),         // 25: aim.model.v1.AiUsageScenario
 }
 var file_aim_appraisal_v1_resources_proto_depIdxs = []int32{
 	1,  // 0: aim.appraisal.v1.TeamMember.role:type_name -> aim.appraisal.v1.TeamMember.Role
 	2,  // 1: aim.appraisal.v1.TeamMember.certifications:type_name -> aim.appraisal.v1.TeamMember.Certification
-	22, // 2: aim.appraisal.v1.TeamMember.create_time:type_name -> google.protobuf.Timestamp
-	23, // 3: aim.appraisal.v1.Instance.ai_usage_scenario:type_name -> aim.model.v1.AiUsageScenario
-	21, // 4: aim.appraisal.v1.Instance.sampling_factors:type_name -> aim.appraisal.v1.Instance.SamplingFactorsEntry
-	22, // 5: aim.appraisal.v1.Instance.create_time:type_name -> google.protobuf.Timestamp
+	24, // 2: aim.appraisal.v1.TeamMember.create_time:type_name -> google.protobuf.Timestamp
+	25, // 3: aim.appraisal.v1.Instance.ai_usage_scenario:type_name -> aim.model.v1.AiUsageScenario
+	23, // 4: aim.appraisal.v1.Instance.sampling_factors:type_name -> aim.appraisal.v1.Instance.SamplingFactorsEntry
+	24, // 5: aim.appraisal.v1.Instance.create_time:type_name -> google.protobuf.Timestamp
 	3,  // 6: aim.appraisal.v1.Evidence.kind:type_name -> aim.appraisal.v1.Evidence.Kind
-	22, // 7: aim.appraisal.v1.Evidence.create_time:type_name -> google.protobuf.Timestamp
+	24, // 7: aim.appraisal.v1.Evidence.create_time:type_name -> google.protobuf.Timestamp
 	0,  // 8: aim.appraisal.v1.Characterization.value:type_name -> aim.appraisal.v1.CharacterizationValue
-	22, // 9: aim.appraisal.v1.Characterization.update_time:type_name -> google.protobuf.Timestamp
+	24, // 9: aim.appraisal.v1.Characterization.update_time:type_name -> google.protobuf.Timestamp
 	4,  // 10: aim.appraisal.v1.Finding.kind:type_name -> aim.appraisal.v1.Finding.Kind
-	22, // 11: aim.appraisal.v1.Finding.create_time:type_name -> google.protobuf.Timestamp
-	22, // 12: aim.appraisal.v1.Finding.update_time:type_name -> google.protobuf.Timestamp
-	22, // 13: aim.appraisal.v1.TeamDecision.decide_time:type_name -> google.protobuf.Timestamp
+	24, // 11: aim.appraisal.v1.Finding.create_time:type_name -> google.protobuf.Timestamp
+	24, // 12: aim.appraisal.v1.Finding.update_time:type_name -> google.protobuf.Timestamp
+	24, // 13: aim.appraisal.v1.TeamDecision.decide_time:type_name -> google.protobuf.Timestamp
 	13, // 14: aim.appraisal.v1.Ratings.practices:type_name -> aim.appraisal.v1.OrgCharacterization
 	14, // 15: aim.appraisal.v1.Ratings.practice_areas:type_name -> aim.appraisal.v1.PracticeAreaRating
 	16, // 16: aim.appraisal.v1.Ratings.open_decisions:type_name -> aim.appraisal.v1.OpenDecision
 	17, // 17: aim.appraisal.v1.Ratings.missing:type_name -> aim.appraisal.v1.MissingCharacterization
 	18, // 18: aim.appraisal.v1.Ratings.ai_benchmark:type_name -> aim.appraisal.v1.AiBenchmark
-	22, // 19: aim.appraisal.v1.Ratings.compute_time:type_name -> google.protobuf.Timestamp
+	24, // 19: aim.appraisal.v1.Ratings.compute_time:type_name -> google.protobuf.Timestamp
 	0,  // 20: aim.appraisal.v1.OrgCharacterization.value:type_name -> aim.appraisal.v1.CharacterizationValue
 	0,  // 21: aim.appraisal.v1.OrgCharacterization.allowed_values:type_name -> aim.appraisal.v1.CharacterizationValue
 	15, // 22: aim.appraisal.v1.PracticeAreaRating.levels:type_name -> aim.appraisal.v1.LevelRating
 	5,  // 23: aim.appraisal.v1.LevelRating.outcome:type_name -> aim.appraisal.v1.LevelRating.Outcome
 	19, // 24: aim.appraisal.v1.AiBenchmark.domains:type_name -> aim.appraisal.v1.BenchmarkRow
 	19, // 25: aim.appraisal.v1.AiBenchmark.scenarios:type_name -> aim.appraisal.v1.BenchmarkRow
-	22, // 26: aim.appraisal.v1.AuditEvent.event_time:type_name -> google.protobuf.Timestamp
-	27, // [27:27] is the sub-list for method output_type
-	27, // [27:27] is the sub-list for method input_type
-	27, // [27:27] is the sub-list for extension type_name
-	27, // [27:27] is the sub-list for extension extendee
-	0,  // [0:27] is the sub-list for field type_name
+	24, // 26: aim.appraisal.v1.AuditEvent.event_time:type_name -> google.protobuf.Timestamp
+	24, // 27: aim.appraisal.v1.AuditCheckpoint.checkpoint_time:type_name -> google.protobuf.Timestamp
+	28, // [28:28] is the sub-list for method output_type
+	28, // [28:28] is the sub-list for method input_type
+	28, // [28:28] is the sub-list for extension type_name
+	28, // [28:28] is the sub-list for extension extendee
+	0,  // [0:28] is the sub-list for field type_name
 }
 
 func init() { file_aim_appraisal_v1_resources_proto_init() }
@@ -2066,7 +2268,7 @@ func file_aim_appraisal_v1_resources_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_aim_appraisal_v1_resources_proto_rawDesc), len(file_aim_appraisal_v1_resources_proto_rawDesc)),
 			NumEnums:      6,
-			NumMessages:   16,
+			NumMessages:   18,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

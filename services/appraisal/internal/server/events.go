@@ -3,13 +3,13 @@ package server
 import (
 	"context"
 	"sync"
+	"time"
 
 	"google.golang.org/grpc"
 
 	appraisalv1 "github.com/aim-platform/aim/gen/aim/appraisal/v1"
 	"github.com/aim-platform/aim/platform/auth"
 	pstore "github.com/aim-platform/aim/platform/store"
-	"github.com/aim-platform/aim/services/appraisal/internal/audit"
 	"github.com/aim-platform/aim/services/appraisal/internal/store"
 )
 
@@ -102,45 +102,11 @@ func (s *Server) ListAppraisalEvents(ctx context.Context, req *appraisalv1.ListA
 	return &appraisalv1.ListAppraisalEventsResponse{Events: events, NextPageToken: next}, nil
 }
 
-// VerifyAuditTrail recomputes the chain in one read transaction.
-func (s *Server) VerifyAuditTrail(ctx context.Context, req *appraisalv1.VerifyAuditTrailRequest) (*appraisalv1.VerifyAuditTrailResponse, error) {
-	who, err := auth.Caller(ctx, auth.KnownRoles()...)
-	if err != nil {
-		return nil, err
-	}
-	resp := &appraisalv1.VerifyAuditTrailResponse{Verified: true}
-	err = s.store.View(who.Tenant, appraisalID(req.GetName()), func(t *store.Tx) error {
-		if _, err := mustRead(t, who); err != nil {
-			return err
-		}
-		var v audit.Verifier
-		err := t.ForEach(store.KindEvents, func(k, raw []byte) error {
-			if !resp.GetVerified() {
-				return nil
-			}
-			e := &appraisalv1.AuditEvent{}
-			if err := pstore.UnmarshalProto(raw, e); err != nil {
-				resp.Verified, resp.Reason = false, "the stored event does not decode"
-				resp.FirstBrokenEvent = store.EventName(appraisalID(req.GetName()), int64(v.Checked()+1))
-				return nil
-			}
-			if why := v.Next(e); why != "" {
-				resp.Verified, resp.Reason = false, why
-				resp.FirstBrokenEvent = store.EventName(appraisalID(req.GetName()), v.Checked())
-			}
-			return nil
-		})
-		resp.EventsChecked = v.Checked()
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return resp, nil
-}
-
 // WatchAppraisal streams events after a sequence number, then each new
-// event as it commits, until the client goes away or the server stops.
+// event as it commits, until the client goes away, the server stops, or no
+// event came for the idle timeout. The last two end the stream with OK: a
+// client resumes by watching again with after_sequence set to the last
+// sequence it received, and misses nothing.
 func (s *Server) WatchAppraisal(req *appraisalv1.WatchAppraisalRequest, stream grpc.ServerStreamingServer[appraisalv1.WatchAppraisalResponse]) error {
 	ctx := stream.Context()
 	who, err := auth.Caller(ctx, auth.KnownRoles()...)
@@ -150,8 +116,11 @@ func (s *Server) WatchAppraisal(req *appraisalv1.WatchAppraisalRequest, stream g
 	id := appraisalID(req.GetName())
 	signal, unsubscribe := s.hub.subscribe(who.Tenant, id)
 	defer unsubscribe()
+	idle := time.NewTimer(s.watchIdle)
+	defer idle.Stop()
 	after := req.GetAfterSequence()
 	for {
+		sent := false
 		for {
 			var batch []*appraisalv1.AuditEvent
 			var more bool
@@ -170,17 +139,22 @@ func (s *Server) WatchAppraisal(req *appraisalv1.WatchAppraisalRequest, stream g
 				if err := stream.Send(&appraisalv1.WatchAppraisalResponse{Event: e}); err != nil {
 					return err
 				}
-				after = e.GetSequence()
+				after, sent = e.GetSequence(), true
 			}
 			if !more {
 				break
 			}
+		}
+		if sent {
+			idle.Reset(s.watchIdle)
 		}
 		select {
 		case <-signal:
 		case <-ctx.Done():
 			return nil
 		case <-s.hub.done:
+			return nil
+		case <-idle.C:
 			return nil
 		}
 	}

@@ -40,6 +40,13 @@ type harness struct {
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
+	return newHarnessWith(t, server.Config{ShutdownTimeout: 2 * time.Second})
+}
+
+// newHarnessWith is newHarness with the platform server's configuration and
+// the appraisal server's options.
+func newHarnessWith(t *testing.T, cfg server.Config, opts ...aserver.Option) *harness {
+	t.Helper()
 	st, err := store.Open(pstore.DefaultConfig(filepath.Join(t.TempDir(), "appraisal.db")))
 	if err != nil {
 		t.Fatal(err)
@@ -52,8 +59,8 @@ func newHarness(t *testing.T) *harness {
 		}
 	})
 	cat := &fakeCatalog{}
-	srv := aserver.New(st, cat)
-	env := servertest.Start(t, func(s *server.Server) {
+	srv := aserver.New(st, cat, opts...)
+	env := servertest.StartWith(t, cfg, func(s *server.Server) {
 		s.Register(&appraisalv1.AppraisalService_ServiceDesc, srv)
 		s.SetServing(serviceName)
 	})

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	_ "embed"
+	"encoding/hex"
 	"html/template"
 	"strings"
 
@@ -25,12 +26,13 @@ var reportTemplate string
 // the appraisal holds.
 var reportPage = template.Must(template.New("report").Funcs(template.FuncMap{
 	"short": func(s string) string {
-		for _, p := range []string{"STATE_", "APPRAISAL_TYPE_", "ROLE_", "KIND_"} {
+		for _, p := range []string{"CHECKPOINT_STATE_", "STATE_", "APPRAISAL_TYPE_", "ROLE_", "KIND_"} {
 			s = strings.TrimPrefix(s, p)
 		}
 		return strings.ReplaceAll(s, "_", " ")
 	},
 	"cell": cellClass,
+	"hex":  func(b []byte) string { return hex.EncodeToString(b) },
 }).Parse(reportTemplate))
 
 // Report is the content of a results report.
@@ -41,6 +43,10 @@ type Report struct {
 	Findings  []*appraisalv1.Finding
 	Ratings   *appraisalv1.Ratings
 	MaxLevel  int
+	// AuditTrail is VerifyAuditTrail's answer at the time of the report:
+	// the head of the trail, its latest signed checkpoint and whether the
+	// trail proves the state reported.
+	AuditTrail *appraisalv1.VerifyAuditTrailResponse
 }
 
 // Levels returns 1..MaxLevel, the heat map's columns.
@@ -78,7 +84,7 @@ func cellClass(outcome string) string {
 
 // reportJSON is the JSON report: the same content, as one object.
 func reportJSON(r Report) ([]byte, error) {
-	parts := map[string]proto.Message{"appraisal": r.Appraisal, "ratings": r.Ratings}
+	parts := map[string]proto.Message{"appraisal": r.Appraisal, "ratings": r.Ratings, "auditTrail": r.AuditTrail}
 	var b bytes.Buffer
 	b.WriteString("{")
 	first := true
@@ -91,7 +97,7 @@ func reportJSON(r Report) ([]byte, error) {
 		b.Write(raw)
 	}
 	opts := protojson.MarshalOptions{EmitDefaultValues: true}
-	for _, key := range []string{"appraisal", "ratings"} {
+	for _, key := range []string{"appraisal", "ratings", "auditTrail"} {
 		raw, err := opts.Marshal(parts[key])
 		if err != nil {
 			return nil, err
@@ -163,7 +169,10 @@ func (s *Server) GetAppraisalReport(ctx context.Context, req *appraisalv1.GetApp
 		if r.Instances, err = collectAll(t, store.KindInstances, func() *appraisalv1.Instance { return &appraisalv1.Instance{} }); err != nil {
 			return err
 		}
-		r.Findings, err = collectAll(t, store.KindFindings, func() *appraisalv1.Finding { return &appraisalv1.Finding{} })
+		if r.Findings, err = collectAll(t, store.KindFindings, func() *appraisalv1.Finding { return &appraisalv1.Finding{} }); err != nil {
+			return err
+		}
+		r.AuditTrail, err = verifyTrail(t, s.store.AuditKeys())
 		return err
 	})
 	if err != nil {

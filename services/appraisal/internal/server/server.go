@@ -30,16 +30,43 @@ type Server struct {
 	hub     *hub
 	scopes  *scopeCache
 	now     func() time.Time
+	// watchIdle ends a watch that got no event for that long.
+	watchIdle time.Duration
+}
+
+// DefaultWatchIdleTimeout is how long a watch stream may go without an
+// event before it ends (with OK; the client resumes from the last sequence
+// it received). It frees the stream slots of clients that went away
+// without closing.
+const DefaultWatchIdleTimeout = 10 * time.Minute
+
+// Option changes a Server's defaults.
+type Option func(*Server)
+
+// WatchIdleTimeout sets how long a watch stream may go without an event;
+// zero or less keeps DefaultWatchIdleTimeout.
+func WatchIdleTimeout(d time.Duration) Option {
+	return func(s *Server) {
+		if d > 0 {
+			s.watchIdle = d
+		}
+	}
 }
 
 var _ appraisalv1.AppraisalServiceServer = (*Server)(nil)
 
 // New returns a server over st that reads the model catalog through cat.
-func New(st *store.Store, cat Catalog) *Server {
-	return &Server{store: st, catalog: cat, hub: newHub(), scopes: newScopeCache(), now: time.Now}
+func New(st *store.Store, cat Catalog, opts ...Option) *Server {
+	s := &Server{store: st, catalog: cat, hub: newHub(), scopes: newScopeCache(), now: time.Now, watchIdle: DefaultWatchIdleTimeout}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
 }
 
-// Close ends every watch stream.
+// Close ends every watch stream, at once and with OK. It is safe to call
+// more than once: the service calls it when shutdown begins and again when
+// it closes.
 func (s *Server) Close() { s.hub.close() }
 
 // update runs fn on one appraisal of the caller's tenant and publishes the

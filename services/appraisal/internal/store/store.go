@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/binary"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -45,10 +46,11 @@ const (
 	KindScopeAreas Kind = "areas"     // {acronym} modelv1.PracticeArea
 	KindScopeView  Kind = "view"      // "view" modelv1.View
 	KindRatings    Kind = "ratings"   // "final" Ratings
+	KindAudit      Kind = "audit"     // "head" AuditHead, "checkpoint" AuditCheckpoint
 	methodCreate        = "CreateAppraisal"
 )
 
-var allKinds = []Kind{KindMembers, KindInstances, KindEvidence, KindChars, KindFindings, KindDecisions, KindEvents, KindScope, KindScopeAreas, KindScopeView, KindRatings}
+var allKinds = []Kind{KindMembers, KindInstances, KindEvidence, KindChars, KindFindings, KindDecisions, KindEvents, KindScope, KindScopeAreas, KindScopeView, KindRatings, KindAudit}
 
 // Schema is the appraisal store's schema.
 var Schema = pstore.Schema{
@@ -61,13 +63,19 @@ var Schema = pstore.Schema{
 		Version: 2,
 		Name:    "team index",
 		Apply:   buildTeamIndex,
+	}, {
+		Version: 3,
+		Name:    "audit heads",
+		Apply:   recordHeads,
 	}},
+	Collections: collections(),
 }
 
 // Store is the appraisal service's storage.
 type Store struct {
-	db  *pstore.DB
-	now func() time.Time
+	db   *pstore.DB
+	now  func() time.Time
+	keys atomic.Pointer[audit.Keys] // signs checkpoints; nil: none are written
 }
 
 // Open opens (or creates) the store at cfg.Path.
@@ -96,10 +104,16 @@ type Tx struct {
 	now     time.Time
 	content *bbolt.Bucket
 	events  []*appraisalv1.AuditEvent
+	// changedContent is set when the transaction writes a content kind
+	// (see contentKinds), whose digest seal then recomputes.
+	changedContent bool
 }
 
 // Name returns the appraisal's resource name.
 func (t *Tx) Name() string { return appraisal.Name(t.id) }
+
+// ID returns the appraisal's id.
+func (t *Tx) ID() string { return t.id }
 
 // Tenant returns the tenant the appraisal belongs to.
 func (t *Tx) Tenant() string { return t.tenant }
@@ -161,6 +175,7 @@ func (t *Tx) Put(k Kind, key string, m proto.Message) error {
 			return err
 		}
 	}
+	t.touch(k)
 	return pstore.PutProto(t.bucket(k), []byte(key), m)
 }
 
@@ -178,6 +193,7 @@ func (t *Tx) Delete(k Kind, key string) error {
 			gone = nil
 		}
 	}
+	t.touch(k)
 	if err := t.bucket(k).Delete([]byte(key)); err != nil {
 		return errs.Wrap(err, "delete %s %s", k, key)
 	}
@@ -210,15 +226,14 @@ func (t *Tx) Count(k Kind) int {
 	return b.Stats().KeyN
 }
 
-// Emit appends an event to the appraisal's audit trail.
+// Emit appends an event to the appraisal's audit trail. When the write
+// commits, the trail's head is recorded (and signed, with an audit key)
+// after its last event.
 func (t *Tx) Emit(typ, resource string, before, after proto.Message) error {
 	events := t.bucket(KindEvents)
-	var prev *appraisalv1.AuditEvent
-	if k, v := events.Cursor().Last(); k != nil {
-		prev = &appraisalv1.AuditEvent{}
-		if err := pstore.UnmarshalProto(v, prev); err != nil {
-			return err
-		}
+	prev, err := lastEvent(events)
+	if err != nil {
+		return err
 	}
 	e := audit.Link(prev, audit.Event(t.now, t.actor, typ, resource, before, after))
 	e.Name = EventName(t.id, e.GetSequence())
@@ -269,7 +284,7 @@ func (s *Store) Update(tenant, id, actor string, fn func(*Tx) error) ([]*apprais
 			return err
 		}
 		events = t.events
-		return nil
+		return t.seal(s.db, s.keys.Load())
 	})
 	if err != nil {
 		return nil, err
@@ -362,7 +377,7 @@ func (s *Store) Create(tenant, id, actor, requestID string, fingerprint []byte, 
 			}
 		}
 		stored, events = a, t.events
-		return nil
+		return t.seal(s.db, s.keys.Load())
 	})
 	return stored, replayed, events, err
 }
@@ -498,6 +513,7 @@ func (t *Tx) PutRaw(k Kind, key string, v []byte) error {
 	if k == KindMembers {
 		return errs.New(errs.Internal, "INTERNAL", "store: team member %s written raw; use Put", key)
 	}
+	t.touch(k)
 	if err := t.bucket(k).Put([]byte(key), v); err != nil {
 		return errs.Wrap(err, "put %s %s", k, key)
 	}

@@ -28,6 +28,7 @@ var Schema = pstore.Schema{
 			return err
 		},
 	}},
+	Collections: collections(),
 }
 
 // Store is the crosswalk service's storage.

@@ -63,6 +63,7 @@ var Schema = pstore.Schema{
 			return err
 		},
 	}},
+	Collections: collections(),
 }
 
 // Store is the model catalog's storage.
