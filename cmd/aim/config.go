@@ -70,7 +70,33 @@ type serviceConfig struct {
 	// AuditKey is the appraisal audit trail's checkpoint key file
 	// (--audit-key, only on the commands that run the appraisal service).
 	AuditKey string
+	limitConfig
 	operatorConfig
+}
+
+// limitConfig bounds what clients may hold of a process: connections per
+// listener and request bytes in flight (docs/operations.md, "Request size
+// limits").
+type limitConfig struct {
+	MaxConnections   int
+	MaxInflightBytes int64
+}
+
+func (c *limitConfig) addFlags(fs *pflag.FlagSet) {
+	fs.IntVar(&c.MaxConnections, "max-connections", server.DefaultMaxConnections, "open connections each listener accepts at once; more wait in the accept queue")
+	fs.Int64Var(&c.MaxInflightBytes, "max-inflight-bytes", server.DefaultBodyBudget, "request bytes (REST bodies and gRPC messages) the process holds at once before RESOURCE_EXHAUSTED / 429")
+}
+
+func (c *limitConfig) validate() error {
+	if c.MaxConnections <= 0 || c.MaxInflightBytes <= 0 {
+		return errors.New("--max-connections and --max-inflight-bytes must be positive")
+	}
+	return nil
+}
+
+// budget returns the process's request body budget.
+func (c *limitConfig) budget() (*server.Budget, error) {
+	return server.NewBudget(c.MaxInflightBytes, server.DefaultBudgetWait)
 }
 
 // operatorConfig says how operators prove themselves on the admin
@@ -101,6 +127,7 @@ func (c *serviceConfig) addFlags(fs *pflag.FlagSet) {
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 10*time.Second, "how long running calls may drain on shutdown")
 	fs.Float64Var(&c.RateLimit, "rate-limit", server.DefaultRateLimit, "calls a second each tenant may make (over gRPC and REST together) before RESOURCE_EXHAUSTED / 429; 0 turns the limit off")
 	fs.IntVar(&c.RateBurst, "rate-burst", server.DefaultRateBurst, "calls a tenant may make at once above --rate-limit")
+	c.limitConfig.addFlags(fs)
 	c.operatorConfig.addFlags(fs)
 	fs.IntVar(&c.StreamsPerSubject, "streams-per-subject", server.DefaultStreamsPerSubject, "open watch streams one caller (token subject) may hold; past it RESOURCE_EXHAUSTED / 429; 0 turns the limit off")
 	fs.IntVar(&c.StreamsPerTenant, "streams-per-tenant", server.DefaultStreamsPerTenant, "open watch streams one tenant may hold; 0 turns the limit off")
@@ -134,6 +161,7 @@ func (c *serviceConfig) validate() error {
 	if c.WatchIdleTimeout <= 0 {
 		errs = append(errs, errors.New("--watch-idle-timeout must be positive"))
 	}
+	errs = append(errs, c.limitConfig.validate())
 	return errors.Join(errs...)
 }
 

@@ -10,7 +10,8 @@ import (
 
 // TestOperationsDocListsEveryFlag keeps docs/operations.md in step with the
 // commands: every flag of every command, with its environment variable, has
-// a row in that command's table.
+// a row in that command's table, whose default column is the flag's own
+// default (the docs once said 4194304 for a 25165824 limit).
 func TestOperationsDocListsEveryFlag(t *testing.T) {
 	raw, err := os.ReadFile("../../docs/operations.md")
 	if err != nil {
@@ -36,9 +37,34 @@ func TestOperationsDocListsEveryFlag(t *testing.T) {
 		}
 		cmd.Flags().VisitAll(func(f *pflag.Flag) {
 			row := "| `--" + f.Name + "` | `" + envName(f.Name) + "` |"
-			if !strings.Contains(section, row) {
+			i := strings.Index(section, row)
+			if i < 0 {
 				t.Errorf("docs/operations.md, aim %s: no row for --%s (%s)", cmd.Name(), f.Name, envName(f.Name))
+				return
+			}
+			rest := section[i+len(row):]
+			cell, _, _ := strings.Cut(rest, "|")
+			if got, want := strings.TrimSpace(cell), docDefault(f); got != want {
+				t.Errorf("docs/operations.md, aim %s --%s: default %s, the binary's is %s", cmd.Name(), f.Name, got, want)
 			}
 		})
 	}
+}
+
+// docDefault is how the flag table writes a flag's default: nothing for an
+// empty one, a string in quotes, anything else as it is, all in code
+// quotes. A flag whose empty default stands for another value says so in
+// its usage, `(default "x")`, and the table gives that value.
+func docDefault(f *pflag.Flag) string {
+	if _, after, ok := strings.Cut(f.Usage, `(default "`); ok && f.DefValue == "" {
+		v, _, _ := strings.Cut(after, `"`)
+		return "`\"" + v + "\"`"
+	}
+	switch {
+	case f.DefValue == "" || f.DefValue == "[]":
+		return ""
+	case f.Value.Type() == "string":
+		return "`\"" + f.DefValue + "\"`"
+	}
+	return "`" + f.DefValue + "`"
 }

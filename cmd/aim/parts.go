@@ -93,14 +93,18 @@ var (
 // host is a running process's shared pieces: its logger, telemetry and the
 // servers it runs side by side until the context ends.
 type host struct {
-	logger  *slog.Logger
-	tel     *telemetry.Providers
-	authn   *auth.Authenticator
-	ops     *auth.OperatorVerifier // nil: no backups
-	stores  map[string]*pstore.DB  // by part name, for the backup endpoint
-	closers []func() error
-	group   *errgroup.Group
-	ctx     context.Context
+	logger *slog.Logger
+	tel    *telemetry.Providers
+	authn  *auth.Authenticator
+	ops    *auth.OperatorVerifier // nil: no backups
+	stores map[string]*pstore.DB  // by part name, for the backup endpoint
+	// maxConns caps each listener's connections; budget bounds the request
+	// bytes in flight, shared by the gRPC server and the gateway.
+	maxConns int
+	budget   *server.Budget
+	closers  []func() error
+	group    *errgroup.Group
+	ctx      context.Context
 }
 
 func newHost(ctx context.Context, logs logConfig, name string) (*host, error) {
@@ -145,12 +149,15 @@ func (h *host) openServices(cfg *serviceConfig, parts ...part) (*server.Server, 
 		return nil, err
 	}
 	h.authn, h.ops, h.stores = authn, ops, map[string]*pstore.DB{}
+	if err := h.limit(cfg.limitConfig); err != nil {
+		return nil, err
+	}
 	scfg := server.DefaultConfig()
 	scfg.ShutdownTimeout, scfg.RateLimit, scfg.RateBurst = cfg.ShutdownTimeout, cfg.RateLimit, cfg.RateBurst
 	scfg.StreamsPerSubject, scfg.StreamsPerTenant, scfg.StreamsTotal = cfg.StreamsPerSubject, cfg.StreamsPerTenant, cfg.StreamsTotal
 	scfg.CostlyCallsPerTenant, scfg.CostlyCallsTotal = cfg.CostlyCallsPerTenant, cfg.CostlyCallsTotal
 	srv, err := server.New(scfg,
-		server.Deps{Logger: h.logger, Auth: authn, Telemetry: h.tel})
+		server.Deps{Logger: h.logger, Auth: authn, Telemetry: h.tel, Budget: h.budget})
 	if err != nil {
 		return nil, err
 	}
@@ -166,8 +173,16 @@ func (h *host) openServices(cfg *serviceConfig, parts ...part) (*server.Server, 
 	return srv, nil
 }
 
+// limit sets the process's connection cap and body budget.
+func (h *host) limit(cfg limitConfig) (err error) {
+	h.maxConns = cfg.MaxConnections
+	h.budget, err = cfg.budget()
+	return err
+}
+
 // serveGRPC runs srv on lis.
 func (h *host) serveGRPC(srv *server.Server, lis net.Listener) {
+	lis = server.LimitListener(lis, h.maxConns)
 	h.group.Go(func() error { return srv.Serve(h.ctx, lis) })
 }
 
@@ -195,6 +210,7 @@ func (h *host) serveAdmin(ctx context.Context, addr string, shutdown time.Durati
 
 // serveHTTP runs handler on lis.
 func (h *host) serveHTTP(lis net.Listener, handler http.Handler, shutdown time.Duration) {
+	lis = server.LimitListener(lis, h.maxConns)
 	h.group.Go(func() error { return server.ServeHTTP(h.ctx, lis, handler, shutdown) })
 }
 

@@ -18,9 +18,10 @@ import (
 // serveConfig configures `aim serve`.
 type serveConfig struct {
 	serviceConfig
-	HTTPAddr    string
-	CORSOrigins []string
-	DevTokenTTL time.Duration
+	HTTPAddr        string
+	CORSOrigins     []string
+	DevTokenTTL     time.Duration
+	BodyReadTimeout time.Duration
 }
 
 func newServeCommand() *cobra.Command {
@@ -48,13 +49,14 @@ On first start it creates a development signing key in the data dir (unless
 	fs.StringVar(&cfg.HTTPAddr, "http-addr", defaultHTTPAddr, "REST gateway listen address")
 	fs.StringSliceVar(&cfg.CORSOrigins, "cors-origins", nil, `origins allowed to call the REST API from a browser ("*" for any)`)
 	fs.DurationVar(&cfg.DevTokenTTL, "dev-token-ttl", 24*time.Hour, "lifetime of the development token printed at start")
+	fs.DurationVar(&cfg.BodyReadTimeout, "body-read-timeout", gateway.DefaultConfig("").BodyReadTimeout, "time a REST request gets to send its body, plus 1s per 64 KiB of it")
 	return cmd
 }
 
 func (c *serveConfig) validate() error {
 	err := c.serviceConfig.validate()
-	if c.DevTokenTTL <= 0 {
-		err = errors.Join(err, errors.New("--dev-token-ttl must be positive"))
+	if c.DevTokenTTL <= 0 || c.BodyReadTimeout <= 0 {
+		err = errors.Join(err, errors.New("--dev-token-ttl and --body-read-timeout must be positive"))
 	}
 	return errors.Join(err, checkAddr("--http-addr", c.HTTPAddr, false))
 }
@@ -86,7 +88,10 @@ func runServe(ctx context.Context, cfg *serveConfig, out io.Writer) (err error) 
 	// client, so REST calls pass every interceptor.
 	gcfg := gateway.DefaultConfig(grpcLis.Addr().String())
 	gcfg.CORSOrigins = cfg.CORSOrigins
-	gw, err := gateway.New(ctx, gcfg, gateway.Deps{Logger: h.logger, Telemetry: h.tel})
+	gcfg.BodyReadTimeout = cfg.BodyReadTimeout
+	// The gateway verifies credentials before it reads a body, with the
+	// services' own keys, and shares their body budget.
+	gw, err := gateway.New(ctx, gcfg, gateway.Deps{Logger: h.logger, Telemetry: h.tel, Auth: h.authn, Budget: h.budget})
 	if err != nil {
 		return err
 	}

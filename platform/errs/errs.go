@@ -80,8 +80,12 @@ func (e *Error) Error() string {
 	if b.Len() == 0 {
 		b.WriteString(e.Kind.String())
 	}
-	for _, v := range e.Violations {
-		fmt.Fprintf(&b, "; %s: %s", v.Field, v.Description)
+	for i, v := range e.Violations {
+		if i == MaxViolations {
+			fmt.Fprintf(&b, "; and %d more", len(e.Violations)-i)
+			break
+		}
+		fmt.Fprintf(&b, "; %s: %s", truncate(v.Field, maxTextBytes), truncate(v.Description, maxTextBytes))
 	}
 	if e.Err != nil {
 		fmt.Fprintf(&b, ": %v", e.Err)

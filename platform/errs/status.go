@@ -3,6 +3,10 @@ package errs
 import (
 	"context"
 	"errors"
+	"fmt"
+	"maps"
+	"strconv"
+	"unicode/utf8"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
@@ -40,23 +44,29 @@ func (e *Error) GRPCStatus() *status.Status {
 	if e.Kind == Internal {
 		return status.New(codes.Internal, MaskedMessage)
 	}
-	st := status.New(e.Kind.Code(), e.Message)
+	listed := listedViolations(e.Violations)
+	msg := e.Message
+	md := e.Metadata
+	if len(listed) < len(e.Violations) {
+		msg = fmt.Sprintf("%s; the first %d of %d are listed", msg, len(listed), len(e.Violations))
+		md = maps.Clone(md)
+		if md == nil {
+			md = map[string]string{}
+		}
+		md["violations_total"] = strconv.Itoa(len(e.Violations))
+		md["violations_listed"] = strconv.Itoa(len(listed))
+	}
+	st := status.New(e.Kind.Code(), truncate(msg, maxTextBytes))
 	var details []protoadapt.MessageV1
 	if e.Reason != "" {
-		details = append(details, &errdetails.ErrorInfo{Reason: e.Reason, Domain: Domain, Metadata: e.Metadata})
+		details = append(details, &errdetails.ErrorInfo{Reason: e.Reason, Domain: Domain, Metadata: md})
 	}
-	if len(e.Violations) > 0 {
-		br := &errdetails.BadRequest{}
-		for _, v := range e.Violations {
-			br.FieldViolations = append(br.FieldViolations, &errdetails.BadRequest_FieldViolation{
-				Field: v.Field, Description: v.Description, Reason: v.Reason,
-			})
-		}
-		details = append(details, br)
+	if len(listed) > 0 {
+		details = append(details, &errdetails.BadRequest{FieldViolations: listed})
 	}
 	if e.ResourceType != "" || e.ResourceName != "" {
 		details = append(details, &errdetails.ResourceInfo{
-			ResourceType: e.ResourceType, ResourceName: e.ResourceName, Description: e.Message,
+			ResourceType: e.ResourceType, ResourceName: truncate(e.ResourceName, maxTextBytes), Description: truncate(e.Message, maxTextBytes),
 		})
 	}
 	if len(details) == 0 {
@@ -97,4 +107,48 @@ func ToStatus(err error) (st *status.Status, internal bool) {
 		return status.New(codes.DeadlineExceeded, "the request deadline passed"), false
 	}
 	return status.New(codes.Internal, MaskedMessage), true
+}
+
+// Limits on the error details a status carries. However many violations a
+// request has, its status lists at most MaxViolations of them, and at most
+// maxViolationBytes of their text, so that it fits a transport's limit on
+// trailers (HTTP/2 proxies commonly allow 16-64 KiB of headers; grpc-go's
+// own default is larger). ErrorInfo metadata violations_total gives the
+// full count.
+const (
+	MaxViolations     = 100
+	maxViolationBytes = 16 << 10
+	maxTextBytes      = 512
+)
+
+// listedViolations returns the violations a status lists: the first ones,
+// within MaxViolations and maxViolationBytes, each text cut to
+// maxTextBytes.
+func listedViolations(vs []FieldViolation) []*errdetails.BadRequest_FieldViolation {
+	var out []*errdetails.BadRequest_FieldViolation
+	size := 0
+	for _, v := range vs {
+		fv := &errdetails.BadRequest_FieldViolation{
+			Field: truncate(v.Field, maxTextBytes), Description: truncate(v.Description, maxTextBytes), Reason: truncate(v.Reason, maxTextBytes),
+		}
+		size += len(fv.Field) + len(fv.Description) + len(fv.Reason)
+		if len(out) == MaxViolations || len(out) > 0 && size > maxViolationBytes {
+			break
+		}
+		out = append(out, fv)
+	}
+	return out
+}
+
+// truncate cuts s to at most n bytes, on a rune boundary, marking the cut.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	const mark = "…"
+	cut := n - len(mark)
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + mark
 }

@@ -26,9 +26,13 @@ type Config struct {
 	// ShutdownTimeout bounds the graceful drain on shutdown; calls still
 	// running after it are cut off. Default 10s.
 	ShutdownTimeout time.Duration
-	// MaxRecvMsgBytes bounds one request message. Default 24 MiB: imports
-	// carry documents of up to 16 MiB.
+	// MaxRecvMsgBytes bounds one request message of a bulk method (imports,
+	// BatchUpdateCharacterizations). Default 24 MiB: imports carry
+	// documents of up to 16 MiB.
 	MaxRecvMsgBytes int
+	// MaxSmallRecvMsgBytes bounds one request message of every other
+	// method. Default 1 MiB.
+	MaxSmallRecvMsgBytes int
 	// RateLimit is the sustained number of calls a second each tenant may
 	// make; a tenant above it gets RESOURCE_EXHAUSTED with RetryInfo (429
 	// over REST). Zero turns the limit off, so the zero Config has none;
@@ -68,6 +72,9 @@ type Deps struct {
 	Logger    *slog.Logger
 	Auth      *auth.Authenticator
 	Telemetry *telemetry.Providers
+	// Budget, when set, bounds the request bytes in flight (tap.go); the
+	// gateway of the same process shares it.
+	Budget *Budget
 }
 
 // Server is a grpc.Server with the platform's interceptors, health and
@@ -99,6 +106,10 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	if cfg.MaxRecvMsgBytes <= 0 {
 		cfg.MaxRecvMsgBytes = DefaultConfig().MaxRecvMsgBytes
 	}
+	if cfg.MaxSmallRecvMsgBytes <= 0 {
+		cfg.MaxSmallRecvMsgBytes = min(DefaultSmallRecvBytes, cfg.MaxRecvMsgBytes)
+	}
+	recv := &recvLimits{bulk: cfg.MaxRecvMsgBytes, small: cfg.MaxSmallRecvMsgBytes}
 	validator, err := protovalidate.New()
 	if err != nil {
 		return nil, fmt.Errorf("server: protovalidate: %w", err)
@@ -121,7 +132,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		logger:    deps.Logger,
 		validator: validator,
 		health:    health.NewServer(),
-		grpc: grpc.NewServer(
+		grpc: grpc.NewServer(append(limitOptions(deps.Logger, deps.Auth, recv, deps.Budget),
 			grpc.StatsHandler(otelgrpc.NewServerHandler(
 				otelgrpc.WithTracerProvider(t.TracerProvider),
 				otelgrpc.WithMeterProvider(t.MeterProvider),
@@ -138,7 +149,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 			// workers whose stacks have grown; calls beyond them get
 			// goroutines of their own, as before.
 			grpc.NumStreamWorkers(streamWorkers),
-		),
+		)...),
 	}
 	// The overall status ("") follows the services: NOT_SERVING until the
 	// first one is ready.

@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
 	otelprom "go.opentelemetry.io/otel/exporters/prometheus"
 	"go.opentelemetry.io/otel/metric"
@@ -63,7 +64,8 @@ func Setup(ctx context.Context, cfg Config) (*Providers, error) {
 	if err != nil {
 		return nil, fmt.Errorf("telemetry: prometheus exporter: %w", err)
 	}
-	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(exporter), sdkmetric.WithResource(res))
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(exporter), sdkmetric.WithResource(res),
+		sdkmetric.WithView(dropRequestDerivedAttributes))
 	p.MeterProvider = mp
 	p.shutdown = append(p.shutdown, mp.Shutdown)
 
@@ -87,6 +89,27 @@ func Setup(ctx context.Context, cfg Config) (*Providers, error) {
 	p.shutdown = append(p.shutdown, tp.Shutdown)
 	return p, nil
 }
+
+// requestDerivedKeys are the metric attributes whose values the instrumentation
+// takes from what a client sends (otelhttp's server.address and server.port
+// come from the Host header) or from its address. Each distinct value makes
+// a new series, so an unauthenticated client could fill every instrument to
+// the SDK's series cap and blind the dashboards (L1). Every other attribute
+// of the HTTP and gRPC metrics has a bounded set of values: the method is
+// normalized (unknown ones become _OTHER), the route is the mux pattern,
+// the status code and protocol version are the server's own.
+var requestDerivedKeys = []attribute.Key{
+	"server.address", "server.port", "client.address", "client.port",
+	"network.peer.address", "network.peer.port", "network.local.address", "network.local.port",
+	"url.full", "url.path", "url.query", "user_agent.original",
+}
+
+// dropRequestDerivedAttributes is the view that removes requestDerivedKeys
+// from every instrument.
+var dropRequestDerivedAttributes = sdkmetric.NewView(
+	sdkmetric.Instrument{Name: "*"},
+	sdkmetric.Stream{AttributeFilter: attribute.NewDenyKeysFilter(requestDerivedKeys...)},
+)
 
 // MetricsHandler serves the registry in the Prometheus text format.
 func (p *Providers) MetricsHandler() http.Handler {

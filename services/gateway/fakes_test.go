@@ -6,6 +6,10 @@ import (
 	"errors"
 	"sync"
 
+	"google.golang.org/genproto/googleapis/api/httpbody"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
 	appraisalv1 "github.com/aim-platform/aim/gen/aim/appraisal/v1"
 	crosswalkv1 "github.com/aim-platform/aim/gen/aim/crosswalk/v1"
 	modelv1 "github.com/aim-platform/aim/gen/aim/model/v1"
@@ -140,4 +144,23 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// bigExportBytes is the size of the fake export of "crosswalks/big": above
+// grpc's default 4 MiB receive limit, far below what exports may be.
+const bigExportBytes = 5 << 20
+
+func (f *fakeCrosswalk) ExportCrosswalk(ctx context.Context, req *crosswalkv1.ExportCrosswalkRequest) (*crosswalkv1.ExportCrosswalkResponse, error) {
+	f.rec.record(ctx, "ExportCrosswalk", req)
+	switch req.GetName() {
+	case "crosswalks/big":
+		return &crosswalkv1.ExportCrosswalkResponse{Body: &httpbody.HttpBody{
+			ContentType: "application/json", Data: bytes.Repeat([]byte("x"), bigExportBytes),
+		}}, nil
+	case "crosswalks/grpc-text":
+		// What grpc itself says when a message passes a limit: no
+		// ErrorInfo, internal figures in the text.
+		return nil, status.Error(codes.ResourceExhausted, "grpc: received message larger than max (68204447 vs. 4194304)")
+	}
+	return nil, errs.NotFoundError("Crosswalk", req.GetName())
 }

@@ -17,8 +17,10 @@ import (
 	crosswalkv1 "github.com/aim-platform/aim/gen/aim/crosswalk/v1"
 	modelv1 "github.com/aim-platform/aim/gen/aim/model/v1"
 	"github.com/aim-platform/aim/gen/openapi"
+	"github.com/aim-platform/aim/platform/auth"
 	"github.com/aim-platform/aim/platform/client"
 	"github.com/aim-platform/aim/platform/errs"
+	"github.com/aim-platform/aim/platform/server"
 	"github.com/aim-platform/aim/platform/telemetry"
 )
 
@@ -29,9 +31,23 @@ type Config struct {
 	ModelAddr     string
 	AppraisalAddr string
 	CrosswalkAddr string
-	// MaxBodyBytes bounds a request body. Default 24 MiB: imports carry
+	// MaxBodyBytes bounds the request body of a bulk route (imports and
+	// characterizations:batchUpdate). Default 24 MiB: imports carry
 	// documents of up to 16 MiB, which JSON escaping can grow.
 	MaxBodyBytes int64
+	// MaxSmallBodyBytes bounds the request body of every other route.
+	// Default 1 MiB.
+	MaxSmallBodyBytes int64
+	// BodyReadTimeout is the time a request gets to send its body, plus
+	// one second for every MinBodyRate bytes of its length (or, unknown,
+	// of its route's limit). Default 10s.
+	BodyReadTimeout time.Duration
+	// MinBodyRate is the slowest upload, in bytes a second, that the body
+	// read deadline allows for. Default 64 KiB/s.
+	MinBodyRate int64
+	// MaxResponseBytes bounds one response message from a service. Default
+	// 256 MiB: the OSCAL export of a large crosswalk is about 70 MB.
+	MaxResponseBytes int
 	// RequestTimeout bounds a call that carries no shorter deadline of its
 	// own (grpc-timeout header). Default 30s.
 	RequestTimeout time.Duration
@@ -46,9 +62,13 @@ type Config struct {
 func DefaultConfig(addr string) Config {
 	return Config{
 		ModelAddr: addr, AppraisalAddr: addr, CrosswalkAddr: addr,
-		MaxBodyBytes:   24 << 20,
-		RequestTimeout: 30 * time.Second,
-		ReadyTimeout:   2 * time.Second,
+		MaxBodyBytes:      24 << 20,
+		MaxSmallBodyBytes: 1 << 20,
+		BodyReadTimeout:   10 * time.Second,
+		MinBodyRate:       64 << 10,
+		MaxResponseBytes:  256 << 20,
+		RequestTimeout:    30 * time.Second,
+		ReadyTimeout:      2 * time.Second,
 	}
 }
 
@@ -59,6 +79,14 @@ type Deps struct {
 	// DialOptions are added to every backend connection (tests use them to
 	// dial an in-memory listener).
 	DialOptions []grpc.DialOption
+	// Auth, when set, verifies a request's credentials before its body is
+	// read. Without it the gateway refuses only a request that carries no
+	// credential at all; the services verify every call in either case.
+	Auth *auth.Authenticator
+	// Budget bounds the request bodies in flight; aim serve shares one with
+	// its gRPC server. Nil gives the gateway a budget of its own of
+	// server.DefaultBodyBudget bytes.
+	Budget *server.Budget
 }
 
 // backend is one service behind the gateway.
@@ -89,6 +117,25 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Gateway, error) {
 	if cfg.ReadyTimeout <= 0 {
 		cfg.ReadyTimeout = def.ReadyTimeout
 	}
+	if cfg.MaxSmallBodyBytes <= 0 {
+		cfg.MaxSmallBodyBytes = min(def.MaxSmallBodyBytes, cfg.MaxBodyBytes)
+	}
+	if cfg.BodyReadTimeout <= 0 {
+		cfg.BodyReadTimeout = def.BodyReadTimeout
+	}
+	if cfg.MinBodyRate <= 0 {
+		cfg.MinBodyRate = def.MinBodyRate
+	}
+	if cfg.MaxResponseBytes <= 0 {
+		cfg.MaxResponseBytes = def.MaxResponseBytes
+	}
+	if deps.Budget == nil {
+		b, err := server.NewBudget(server.DefaultBodyBudget, server.DefaultBudgetWait)
+		if err != nil {
+			return nil, err
+		}
+		deps.Budget = b
+	}
 	if cfg.ModelAddr == "" || cfg.AppraisalAddr == "" || cfg.CrosswalkAddr == "" {
 		return nil, errors.New("gateway: the model, appraisal and crosswalk addresses are required")
 	}
@@ -101,7 +148,8 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Gateway, error) {
 		if c, ok := byAddr[addr]; ok {
 			return c, nil
 		}
-		c, err := client.Dial(addr, client.Options{Telemetry: deps.Telemetry, Extra: deps.DialOptions})
+		extra := append([]grpc.DialOption{grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(cfg.MaxResponseBytes))}, deps.DialOptions...)
+		c, err := client.Dial(addr, client.Options{Telemetry: deps.Telemetry, Extra: extra})
 		if err != nil {
 			return nil, err
 		}
@@ -151,8 +199,9 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Gateway, error) {
 
 	t := deps.Telemetry
 	var h http.Handler = root
-	h = limitBody(h, cfg.MaxBodyBytes)
+	h = limitBody(h, bodyLimits{cfg: cfg, budget: deps.Budget})
 	h = requireJSON(h)
+	h = authenticate(h, deps.Auth)
 	h = requireUTF8(h)
 	h = withTimeout(h, cfg.RequestTimeout)
 	h = cors(h, cfg.CORSOrigins)

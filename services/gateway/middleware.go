@@ -3,13 +3,10 @@ package gateway
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"io"
 	"log/slog"
 	"mime"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -110,52 +107,6 @@ func withTimeout(next http.Handler, d time.Duration) http.Handler {
 		defer cancel()
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
-}
-
-// limitBody refuses a body above max bytes with 413: at once when its
-// Content-Length says so, else when reading passes the limit (the error
-// handler sees the mark bodyTooLarge leaves).
-func limitBody(next http.Handler, max int64) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.ContentLength > max {
-			errs.WriteHTTP(w, http.StatusRequestEntityTooLarge, tooLarge(max))
-			return
-		}
-		hit := new(bool)
-		r.Body = limitedBody{ReadCloser: http.MaxBytesReader(w, r.Body, max), hit: hit, max: max}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), bodyLimitKey{}, r.Body)))
-	})
-}
-
-func tooLarge(max int64) *status.Status {
-	return status.New(codes.InvalidArgument, "the request body is larger than "+strconv.FormatInt(max, 10)+" bytes")
-}
-
-type bodyLimitKey struct{}
-
-// limitedBody notes when a read ran past the limit.
-type limitedBody struct {
-	io.ReadCloser
-	hit *bool
-	max int64
-}
-
-func (b limitedBody) Read(p []byte) (int, error) {
-	n, err := b.ReadCloser.Read(p)
-	if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-		*b.hit = true
-	}
-	return n, err
-}
-
-// bodyTooLarge returns the 413 status when the request's body ran past the
-// limit.
-func bodyTooLarge(r *http.Request) (*status.Status, bool) {
-	b, ok := r.Context().Value(bodyLimitKey{}).(limitedBody)
-	if !ok || !*b.hit {
-		return nil, false
-	}
-	return tooLarge(b.max), true
 }
 
 // requireUTF8 refuses a path or query value that is not valid UTF-8: proto

@@ -117,27 +117,71 @@ func newServeMux(logger *slog.Logger) *runtime.ServeMux {
 }
 
 // errorHandler writes a google.rpc.Status with the matching HTTP status.
-// Transport failures to a backend (no ErrorInfo from our services) keep their
-// code but not their text, which would name internal addresses.
+// A status that did not come from one of our services (no ErrorInfo in our
+// domain) was made by grpc itself, in the gateway's client or in a
+// service's transport: its text names internal limits and addresses, so it
+// never reaches the client. Its code is kept where it tells the client what
+// to do (UNAVAILABLE, DEADLINE_EXCEEDED); otherwise the gateway's own
+// wording replaces it.
 func errorHandler(logger *slog.Logger) runtime.ErrorHandlerFunc {
 	return func(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
 		if st, ok := bodyTooLarge(r); ok {
 			errs.WriteHTTP(w, http.StatusRequestEntityTooLarge, st)
 			return
 		}
+		if bodyReadTimedOut(r) {
+			errs.WriteHTTP(w, http.StatusRequestTimeout, status.New(codes.DeadlineExceeded,
+				"the request body did not arrive within its read deadline"))
+			return
+		}
 		st := status.Convert(err)
-		switch st.Code() {
-		case codes.Unavailable, codes.DeadlineExceeded, codes.Internal, codes.Unknown:
-			if !fromService(st) {
-				logger.WarnContext(ctx, "backend call failed", slog.String("path", r.URL.Path), slog.String("error", st.Message()))
-				err = maskedBackendError(st.Code())
+		if masked, httpStatus, ok := maskTransportError(st); ok {
+			logger.WarnContext(ctx, "backend call failed", slog.String("path", r.URL.Path),
+				slog.String("code", st.Code().String()), slog.String("error", st.Message()))
+			if httpStatus != 0 {
+				errs.WriteHTTP(w, httpStatus, masked)
+				return
 			}
+			err = masked.Err()
 		}
 		if st.Code() == codes.Unauthenticated {
 			w = bearerChallenge{w}
 		}
 		runtime.DefaultHTTPErrorHandler(ctx, mux, m, w, r, err)
 	}
+}
+
+// maskTransportError returns what the client sees in place of a status
+// grpc made (see errorHandler), with the HTTP status to write it with (0:
+// the code's usual one). ok is false for a status of ours, and for the
+// gateway's own decoding errors (INVALID_ARGUMENT about the request's JSON,
+// written by grpc-gateway and meant for the client).
+func maskTransportError(st *status.Status) (masked *status.Status, httpStatus int, ok bool) {
+	if fromService(st) {
+		return nil, 0, false
+	}
+	grpcText := strings.HasPrefix(st.Message(), "grpc:")
+	switch st.Code() {
+	case codes.Unavailable:
+		return status.New(codes.Unavailable, "the service is unavailable; retry later"), 0, true
+	case codes.DeadlineExceeded:
+		return status.New(codes.DeadlineExceeded, "the request deadline passed before the service answered"), 0, true
+	case codes.Canceled:
+		return status.New(codes.Canceled, "the request was canceled"), 0, true
+	case codes.ResourceExhausted:
+		// The only RESOURCE_EXHAUSTED that is not ours is grpc's message
+		// size limit; the gateway's body limits keep requests below the
+		// services', so it is a response larger than the gateway relays.
+		// Retrying cannot help: not 429.
+		return status.New(codes.FailedPrecondition,
+				"the response is larger than the gateway relays; ask for less (a smaller page, or another export format)"),
+			http.StatusInternalServerError, true
+	case codes.InvalidArgument, codes.NotFound, codes.OutOfRange:
+		if !grpcText {
+			return nil, 0, false
+		}
+	}
+	return status.New(codes.Internal, errs.MaskedMessage), 0, true
 }
 
 // bearerChallenge replaces the WWW-Authenticate header grpc-gateway fills
@@ -158,16 +202,6 @@ func fromService(st *status.Status) bool {
 		}
 	}
 	return st.Code() == codes.Internal && st.Message() == errs.MaskedMessage
-}
-
-func maskedBackendError(code codes.Code) error {
-	switch code {
-	case codes.Unavailable:
-		return status.Error(code, "the service is unavailable; retry later")
-	case codes.DeadlineExceeded:
-		return status.Error(code, "the request deadline passed before the service answered")
-	}
-	return status.Error(codes.Internal, errs.MaskedMessage)
 }
 
 // routingErrorHandler answers requests that match no route: 404 for an
