@@ -115,23 +115,12 @@ func TestServices(t *testing.T) {
 				keyFiles = append(keyFiles, struct{ env, secret string }{"AIM_AUDIT_KEY", "aim-audit"})
 			}
 			for _, k := range keyFiles {
-				keys, _ := m.envValue(ctr, k.env)
-				dir, file := filepath.Split(keys)
-				i := slices.IndexFunc(ctr.VolumeMounts, func(vm corev1.VolumeMount) bool { return vm.MountPath+"/" == dir })
-				if i < 0 || !ctr.VolumeMounts[i].ReadOnly {
-					t.Errorf("%s %s: %s=%q is not in a read-only mount", tt.dir, s.Name, k.env, keys)
-					continue
-				}
-				vol := s.Spec.Template.Spec.Volumes[slices.IndexFunc(s.Spec.Template.Spec.Volumes,
-					func(v corev1.Volume) bool { return v.Name == ctr.VolumeMounts[i].Name })]
-				if vol.Secret == nil || vol.Secret.SecretName != k.secret {
-					t.Errorf("%s %s: %s is not in the %s Secret", tt.dir, s.Name, k.env, k.secret)
-				} else if sec := m.secret(k.secret); sec != nil && !secretHasKey(sec, file) {
-					t.Errorf("%s: Secret %s has no key %q", tt.dir, k.secret, file)
-				}
+				checkKeyMount(t, tt.dir+" "+s.Name, m, &s.Spec.Template.Spec, k.env, k.secret)
 			}
 		}
 		gw := &m.Deployments[0].Spec.Template.Spec.Containers[0]
+		// The gateway checks credentials before it reads a body (ADR 0006).
+		checkKeyMount(t, tt.dir+" gateway", m, &m.Deployments[0].Spec.Template.Spec, "AIM_JWT_KEYS", "aim-jwt")
 		if !slices.Equal(gw.Args, []string{"gateway"}) {
 			t.Errorf("%s gateway: args %v", tt.dir, gw.Args)
 		}
@@ -440,4 +429,26 @@ func find[T metav1.Object](objs []T, name string) T {
 		panic("no object named " + name)
 	}
 	return objs[i]
+}
+
+// checkKeyMount requires the first container of spec to read the key file
+// named by env from a read-only mount of the Secret secret, and the Secret,
+// when rendered, to hold that file.
+func checkKeyMount(t *testing.T, obj string, m *Manifests, spec *corev1.PodSpec, env, secret string) {
+	t.Helper()
+	ctr := &spec.Containers[0]
+	keys, _ := m.envValue(ctr, env)
+	dir, file := filepath.Split(keys)
+	i := slices.IndexFunc(ctr.VolumeMounts, func(vm corev1.VolumeMount) bool { return vm.MountPath+"/" == dir })
+	if keys == "" || i < 0 || !ctr.VolumeMounts[i].ReadOnly {
+		t.Errorf("%s: %s=%q is not in a read-only mount", obj, env, keys)
+		return
+	}
+	j := slices.IndexFunc(spec.Volumes, func(v corev1.Volume) bool { return v.Name == ctr.VolumeMounts[i].Name })
+	switch {
+	case j < 0 || spec.Volumes[j].Secret == nil || spec.Volumes[j].Secret.SecretName != secret:
+		t.Errorf("%s: %s is not in the %s Secret", obj, env, secret)
+	case m.secret(secret) != nil && !secretHasKey(m.secret(secret), file):
+		t.Errorf("%s: Secret %s has no key %q", obj, secret, file)
+	}
 }
