@@ -8,12 +8,6 @@ import (
 	"time"
 
 	"golang.org/x/sync/semaphore"
-	"google.golang.org/genproto/googleapis/rpc/errdetails"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
-	"google.golang.org/protobuf/types/known/durationpb"
-
-	"github.com/aim-platform/aim/platform/errs"
 )
 
 // Defaults of the request size limits (see docs/operations.md, "Request
@@ -104,13 +98,5 @@ func (b *Budget) releaser(n int64) func() {
 // budget: RESOURCE_EXHAUSTED (429 over REST) with ErrorInfo
 // SERVER_BUSY and RetryInfo.
 func BudgetExhausted() error {
-	st := status.New(codes.ResourceExhausted, "the server holds too many request bodies at once; retry later")
-	withDetails, err := st.WithDetails(
-		&errdetails.ErrorInfo{Reason: "SERVER_BUSY", Domain: errs.Domain},
-		&errdetails.RetryInfo{RetryDelay: durationpb.New(budgetRetryDelay)},
-	)
-	if err != nil {
-		return st.Err()
-	}
-	return withDetails.Err()
+	return exhausted("SERVER_BUSY", "", "the server holds too many request bodies at once; retry later", budgetRetryDelay)
 }

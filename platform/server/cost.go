@@ -9,14 +9,10 @@ import (
 	"time"
 
 	"golang.org/x/sync/semaphore"
-	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
-	"google.golang.org/protobuf/types/known/durationpb"
 
 	"github.com/aim-platform/aim/platform/auth"
-	"github.com/aim-platform/aim/platform/errs"
 )
 
 // Defaults of the limit on costly calls.
@@ -200,16 +196,8 @@ func (l *costlyLimiter) refusal(ctx context.Context, tenant string) error {
 		return status.FromContextError(err).Err()
 	}
 	const retry = time.Second
-	st := status.New(codes.ResourceExhausted, "too many costly calls (ratings, reports, imports, exports, gap analyses) at once for tenant "+
-		strconv.Quote(tenant)+"; each tenant runs "+strconv.FormatInt(l.perTenant, 10)+" at a time; retry after "+retry.String())
-	withDetails, err := st.WithDetails(
-		&errdetails.ErrorInfo{Reason: "TOO_MANY_COSTLY_CALLS", Domain: errs.Domain, Metadata: map[string]string{"tenant": tenant}},
-		&errdetails.RetryInfo{RetryDelay: durationpb.New(retry)},
-	)
-	if err != nil {
-		return st.Err()
-	}
-	return withDetails.Err()
+	return exhausted("TOO_MANY_COSTLY_CALLS", tenant, "too many costly calls (ratings, reports, imports, exports, gap analyses) at once for tenant "+
+		strconv.Quote(tenant)+"; each tenant runs "+strconv.FormatInt(l.perTenant, 10)+" at a time; retry after "+retry.String(), retry)
 }
 
 // held returns how many tenants' semaphores are kept (for tests).

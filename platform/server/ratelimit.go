@@ -175,11 +175,19 @@ func rateLimited(tenant string, delay time.Duration) error {
 	if delay < time.Millisecond {
 		delay = time.Millisecond
 	}
-	st := status.New(codes.ResourceExhausted, "too many requests for tenant "+strconv.Quote(tenant)+"; retry after "+delay.String())
-	withDetails, err := st.WithDetails(
-		&errdetails.ErrorInfo{Reason: "RATE_LIMITED", Domain: errs.Domain, Metadata: map[string]string{"tenant": tenant}},
-		&errdetails.RetryInfo{RetryDelay: durationpb.New(delay)},
-	)
+	return exhausted("RATE_LIMITED", tenant, "too many requests for tenant "+strconv.Quote(tenant)+"; retry after "+delay.String(), delay)
+}
+
+// exhausted is the status of every refusal for want of capacity:
+// RESOURCE_EXHAUSTED (429 over REST) with ErrorInfo (reason, and the
+// caller's tenant when known) and RetryInfo saying when to retry.
+func exhausted(reason, tenant, message string, retry time.Duration) error {
+	info := &errdetails.ErrorInfo{Reason: reason, Domain: errs.Domain}
+	if tenant != "" {
+		info.Metadata = map[string]string{"tenant": tenant}
+	}
+	st := status.New(codes.ResourceExhausted, message)
+	withDetails, err := st.WithDetails(info, &errdetails.RetryInfo{RetryDelay: durationpb.New(retry)})
 	if err != nil {
 		return st.Err()
 	}

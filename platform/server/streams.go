@@ -5,14 +5,9 @@ import (
 	"sync"
 	"time"
 
-	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
-	"google.golang.org/protobuf/types/known/durationpb"
 
 	"github.com/aim-platform/aim/platform/auth"
-	"github.com/aim-platform/aim/platform/errs"
 )
 
 // Defaults of the limits on open streams (watches). A stream costs about
@@ -96,15 +91,7 @@ func (l *streamLimiter) release(tenant, subject string) {
 // over REST) with ErrorInfo (reason TOO_MANY_STREAMS) and RetryInfo.
 func tooManyStreams(tenant, why string) error {
 	const retry = 5 * time.Second
-	st := status.New(codes.ResourceExhausted, "too many open streams: "+why+"; close a stream or retry after "+retry.String())
-	withDetails, err := st.WithDetails(
-		&errdetails.ErrorInfo{Reason: "TOO_MANY_STREAMS", Domain: errs.Domain, Metadata: map[string]string{"tenant": tenant}},
-		&errdetails.RetryInfo{RetryDelay: durationpb.New(retry)},
-	)
-	if err != nil {
-		return st.Err()
-	}
-	return withDetails.Err()
+	return exhausted("TOO_MANY_STREAMS", tenant, "too many open streams: "+why+"; close a stream or retry after "+retry.String(), retry)
 }
 
 // streamLimit applies l to server streams of authenticated callers for as
