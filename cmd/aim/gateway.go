@@ -123,7 +123,7 @@ func runGateway(ctx context.Context, cfg *gatewayConfig) (err error) {
 	if err != nil {
 		return err
 	}
-	h.serveHTTP(lis, gw.Handler(), cfg.ShutdownTimeout)
+	h.serveHTTP(lis, gw.Handler(), cfg.ShutdownTimeout, gw.EndStreams)
 	adminAddr, err := h.serveAdmin(ctx, cfg.AdminAddr, cfg.ShutdownTimeout)
 	if err != nil {
 		return err

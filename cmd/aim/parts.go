@@ -208,10 +208,10 @@ func (h *host) serveAdmin(ctx context.Context, addr string, shutdown time.Durati
 	return lis.Addr().String(), nil
 }
 
-// serveHTTP runs handler on lis.
-func (h *host) serveHTTP(lis net.Listener, handler http.Handler, shutdown time.Duration) {
+// serveHTTP runs handler on lis; onShutdown run as its shutdown begins.
+func (h *host) serveHTTP(lis net.Listener, handler http.Handler, shutdown time.Duration, onShutdown ...func()) {
 	lis = server.LimitListener(lis, h.maxConns)
-	h.group.Go(func() error { return server.ServeHTTP(h.ctx, lis, handler, shutdown) })
+	h.group.Go(func() error { return server.ServeHTTP(h.ctx, lis, handler, shutdown, onShutdown...) })
 }
 
 // newServiceCommand runs one part alone.

@@ -100,7 +100,7 @@ func runServe(ctx context.Context, cfg *serveConfig, out io.Writer) (err error) 
 	if err != nil {
 		return err
 	}
-	h.serveHTTP(httpLis, gw.Handler(), cfg.ShutdownTimeout)
+	h.serveHTTP(httpLis, gw.Handler(), cfg.ShutdownTimeout, gw.EndStreams)
 	adminAddr, err := h.serveAdmin(ctx, cfg.AdminAddr, cfg.ShutdownTimeout)
 	if err != nil {
 		return err

@@ -223,13 +223,18 @@ func (s *Server) Serve(ctx context.Context, lis net.Listener) error {
 }
 
 // ServeHTTP serves handler on lis until ctx ends, then shuts the server down
-// within timeout. It is how the admin and gateway listeners run.
-func ServeHTTP(ctx context.Context, lis net.Listener, handler http.Handler, timeout time.Duration) error {
+// within timeout. It is how the admin and gateway listeners run. Each of
+// onShutdown runs as the shutdown begins: what must not wait out the
+// timeout (a stream that lasts as long as its client listens) ends there.
+func ServeHTTP(ctx context.Context, lis net.Listener, handler http.Handler, timeout time.Duration, onShutdown ...func()) error {
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	for _, f := range onShutdown {
+		srv.RegisterOnShutdown(f)
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(lis) }()

@@ -115,6 +115,17 @@ func (f *fakeAppraisals) CreateAppraisal(ctx context.Context, req *appraisalv1.C
 	return &appraisalv1.CreateAppraisalResponse{Appraisal: a}, nil
 }
 
+// WatchAppraisal sends one event and then holds the stream open until the
+// caller goes away, as a watch of a quiet appraisal does.
+func (f *fakeAppraisals) WatchAppraisal(req *appraisalv1.WatchAppraisalRequest, stream appraisalv1.AppraisalService_WatchAppraisalServer) error {
+	f.rec.record(stream.Context(), "WatchAppraisal", req)
+	if err := stream.Send(&appraisalv1.WatchAppraisalResponse{Event: &appraisalv1.AuditEvent{Sequence: 1}}); err != nil {
+		return err
+	}
+	<-stream.Context().Done()
+	return stream.Context().Err()
+}
+
 type fakeCrosswalk struct {
 	crosswalkv1.UnimplementedCrosswalkServiceServer
 	rec *recorder

@@ -102,6 +102,10 @@ type Gateway struct {
 	conns    []*grpc.ClientConn
 	backends []backend
 	handler  http.Handler
+	// streams ends when EndStreams or Close is called; every watch
+	// stream's request ends with it.
+	streams    context.Context
+	endStreams context.CancelFunc
 }
 
 // New dials the services (lazily: a backend that is down now is retried on
@@ -143,6 +147,7 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Gateway, error) {
 		return nil, errors.New("gateway: Logger and Telemetry are required")
 	}
 	g := &Gateway{cfg: cfg, logger: deps.Logger}
+	g.streams, g.endStreams = context.WithCancel(context.WithoutCancel(ctx))
 	byAddr := map[string]*grpc.ClientConn{}
 	dial := func(addr string) (*grpc.ClientConn, error) {
 		if c, ok := byAddr[addr]; ok {
@@ -203,7 +208,7 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Gateway, error) {
 	h = requireJSON(h)
 	h = authenticate(h, deps.Auth)
 	h = requireUTF8(h)
-	h = withTimeout(h, cfg.RequestTimeout)
+	h = withTimeout(h, cfg.RequestTimeout, g.streams)
 	h = cors(h, cfg.CORSOrigins)
 	h = accessLog(h, deps.Logger)
 	h = requestID(h)
@@ -220,8 +225,16 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Gateway, error) {
 // Handler returns the gateway's HTTP handler.
 func (g *Gateway) Handler() http.Handler { return g.handler }
 
-// Close closes the connections to the services.
+// EndStreams ends every open watch stream at once, and every one opened
+// after. Call it when the HTTP server begins its shutdown (it suits
+// server.ServeHTTP's onShutdown): a watch lasts as long as its client
+// listens, so a graceful shutdown would otherwise wait out its timeout.
+// Other requests keep their time to finish.
+func (g *Gateway) EndStreams() { g.endStreams() }
+
+// Close ends the watch streams and closes the connections to the services.
 func (g *Gateway) Close() error {
+	g.endStreams()
 	var failures []error
 	for _, c := range g.conns {
 		failures = append(failures, c.Close())

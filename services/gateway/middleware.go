@@ -96,11 +96,15 @@ func accessLog(next http.Handler, logger *slog.Logger) http.Handler {
 
 // withTimeout gives a request a deadline unless it is already shorter.
 // Watch streams (":watch" methods) are exempt: they last as long as the
-// client listens.
-func withTimeout(next http.Handler, d time.Duration) http.Handler {
+// client listens, or until streams ends (the gateway shuts down).
+func withTimeout(next http.Handler, d time.Duration, streams context.Context) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasSuffix(r.URL.Path, ":watch") {
-			next.ServeHTTP(w, r)
+			ctx, cancel := context.WithCancel(r.Context())
+			defer cancel()
+			stop := context.AfterFunc(streams, cancel)
+			defer stop()
+			next.ServeHTTP(w, r.WithContext(ctx))
 			return
 		}
 		ctx, cancel := context.WithTimeout(r.Context(), d)
