@@ -8,11 +8,11 @@ import (
 	"github.com/spf13/pflag"
 )
 
-// TestOperationsDocListsEveryFlag keeps docs/operations.md in step with the
+// TestRedteamL7_OperationsDocMatchesEveryFlag keeps docs/operations.md in step with the
 // commands: every flag of every command, with its environment variable, has
 // a row in that command's table, whose default column is the flag's own
-// default (the docs once said 4194304 for a 25165824 limit).
-func TestOperationsDocListsEveryFlag(t *testing.T) {
+// default (L7: the docs once said 4194304 for a 25165824 limit).
+func TestRedteamL7_OperationsDocMatchesEveryFlag(t *testing.T) {
 	raw, err := os.ReadFile("../../docs/operations.md")
 	if err != nil {
 		t.Fatal(err)
