@@ -9,6 +9,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	modelv1 "github.com/aim-platform/aim/gen/aim/model/v1"
+	"github.com/aim-platform/aim/platform/client"
 	"github.com/aim-platform/aim/platform/errs"
 )
 
@@ -88,8 +89,8 @@ func (c *grpcCatalog) Scope(ctx context.Context, view string, maturityLevel int3
 // an outage stays UNAVAILABLE so the client retries. When the caller's own
 // deadline passed or it gave up, that is what the caller hears.
 func catalogError(ctx context.Context, err error, doing string) error {
-	if ctx.Err() != nil {
-		return status.FromContextError(ctx.Err()).Err()
+	if ended := client.CallerEnded(ctx); ended != nil {
+		return ended
 	}
 	st := status.Convert(err)
 	switch st.Code() {

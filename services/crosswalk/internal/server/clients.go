@@ -9,6 +9,7 @@ import (
 
 	appraisalv1 "github.com/aim-platform/aim/gen/aim/appraisal/v1"
 	modelv1 "github.com/aim-platform/aim/gen/aim/model/v1"
+	"github.com/aim-platform/aim/platform/client"
 	"github.com/aim-platform/aim/platform/errs"
 	"github.com/aim-platform/aim/platform/resource"
 )
@@ -95,8 +96,8 @@ func (a grpcAppraisals) Satisfied(ctx context.Context, appraisal string) ([]stri
 // turns its outages into UNAVAILABLE. When the caller's own deadline passed
 // or it gave up, that is what the caller hears.
 func remoteError(ctx context.Context, err error, service string) error {
-	if ctx.Err() != nil {
-		return status.FromContextError(ctx.Err()).Err()
+	if ended := client.CallerEnded(ctx); ended != nil {
+		return ended
 	}
 	st := status.Convert(err)
 	switch st.Code() {
