@@ -25,16 +25,39 @@ func IsPublicMethod(fullMethod string) bool {
 	return false
 }
 
+// verifiedKey is the context key of an Identity that a given Authenticator
+// established for a call before the call's interceptors ran.
+type verifiedKey struct{ a *Authenticator }
+
+// WithVerified returns a copy of ctx that records id as what a verified for
+// this call. A server that authenticates a call when its headers arrive
+// (before its message is read) records the result here, and a's
+// interceptors take it instead of checking the same credential again. Only
+// an Identity that Authenticate returned belongs here.
+func (a *Authenticator) WithVerified(ctx context.Context, id Identity) context.Context {
+	return context.WithValue(ctx, verifiedKey{a}, id)
+}
+
+// authenticateCall returns the Identity a recorded for the call in ctx
+// (WithVerified), or else authenticates its credentials.
+func (a *Authenticator) authenticateCall(ctx context.Context) (Identity, error) {
+	if id, ok := ctx.Value(verifiedKey{a}).(Identity); ok {
+		return id, nil
+	}
+	return a.Authenticate(ctx)
+}
+
 // UnaryServerInterceptor authenticates every unary call except those to
 // public methods and passes the handler a context that carries the
 // caller's Identity. A call that fails authentication gets the *errs.Error
-// from Authenticate, which the gRPC server turns into a status.
+// from Authenticate, which the gRPC server turns into a status. A call
+// that a already verified (WithVerified) is not verified again.
 func UnaryServerInterceptor(a *Authenticator) grpc.UnaryServerInterceptor {
 	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
 		if IsPublicMethod(info.FullMethod) {
 			return handler(ctx, req)
 		}
-		id, err := a.Authenticate(ctx)
+		id, err := a.authenticateCall(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -49,7 +72,7 @@ func StreamServerInterceptor(a *Authenticator) grpc.StreamServerInterceptor {
 		if IsPublicMethod(info.FullMethod) {
 			return handler(srv, ss)
 		}
-		id, err := a.Authenticate(ss.Context())
+		id, err := a.authenticateCall(ss.Context())
 		if err != nil {
 			return err
 		}

@@ -312,3 +312,30 @@ func TestBearerToken(t *testing.T) {
 		t.Fatalf("GetRequestMetadata = %v, %v", md, err)
 	}
 }
+
+// TestWithVerified: the interceptors take the Identity their own
+// Authenticator recorded for the call (the server's tap handle verified it
+// when the headers arrived) instead of checking the credential again; a
+// record made by another Authenticator counts for nothing.
+func TestWithVerified(t *testing.T) {
+	dir := t.TempDir()
+	a := mustAuth(t, writeJWKS(t, dir, newEdKey(t, "k")), "")
+	other := mustAuth(t, writeJWKS(t, t.TempDir(), newEdKey(t, "k2")), "")
+	id := Identity{Subject: "alice", Tenant: "acme", Roles: []string{RoleViewer}, Via: ViaJWT}
+	info := &grpc.UnaryServerInfo{FullMethod: whoamiMethod}
+	seen := func(ctx context.Context, _ any) (any, error) {
+		got, _ := FromContext(ctx)
+		return got, nil
+	}
+	// No credentials in the metadata: only the record can pass the call.
+	got, err := UnaryServerInterceptor(a)(a.WithVerified(context.Background(), id), nil, info, seen)
+	if err != nil || got.(Identity).Subject != "alice" {
+		t.Errorf("with a's record: %v, %v; want alice", got, err)
+	}
+	if _, err := UnaryServerInterceptor(a)(other.WithVerified(context.Background(), id), nil, info, seen); status.Code(err) != codes.Unauthenticated {
+		t.Errorf("with another authenticator's record: %v, want UNAUTHENTICATED", err)
+	}
+	if _, err := UnaryServerInterceptor(a)(WithIdentity(context.Background(), id), nil, info, seen); status.Code(err) != codes.Unauthenticated {
+		t.Errorf("with an Identity in the context but no record: %v, want UNAUTHENTICATED", err)
+	}
+}

@@ -73,7 +73,8 @@ func (l *recvLimits) forMethod(fullMethod string) int {
 // waits: waiting there would stall every call on the connection. The
 // reservation is given back once the request message is decoded (budgetStats)
 // or the call ends, whichever comes first. Health and reflection pass, as in
-// the auth interceptor, which still authenticates every call again.
+// the auth interceptor, which takes the identity verified here
+// (auth.Authenticator.WithVerified) instead of checking the credential twice.
 func tapHandle(logger *slog.Logger, a *auth.Authenticator, l *recvLimits, b *Budget) tap.ServerInHandle {
 	return func(ctx context.Context, info *tap.Info) (context.Context, error) {
 		if auth.IsPublicMethod(info.FullMethodName) {
@@ -87,10 +88,12 @@ func tapHandle(logger *slog.Logger, a *auth.Authenticator, l *recvLimits, b *Bud
 			logCall(WithRequestID(mdCtx, requestIDFrom(mdCtx)), logger, info.FullMethodName, start, err)
 			return nil, err
 		}
-		if _, err := a.Authenticate(metadata.NewIncomingContext(ctx, info.Header)); err != nil {
+		id, err := a.Authenticate(metadata.NewIncomingContext(ctx, info.Header))
+		if err != nil {
 			st, _ := errs.ToStatus(err)
 			return refuse(st.Err())
 		}
+		ctx = a.WithVerified(ctx, id)
 		if b == nil {
 			return ctx, nil
 		}
