@@ -4,7 +4,6 @@ import (
 	"context"
 	"log/slog"
 	"net"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -20,6 +19,7 @@ import (
 
 	"github.com/aim-platform/aim/platform/auth"
 	"github.com/aim-platform/aim/platform/server"
+	"github.com/aim-platform/aim/platform/server/servertest"
 	"github.com/aim-platform/aim/platform/telemetry"
 )
 
@@ -58,19 +58,7 @@ type limitsEnv struct {
 
 func startLimits(t *testing.T, budget *server.Budget) *limitsEnv {
 	t.Helper()
-	dir := t.TempDir()
-	if _, err := auth.EnsureDevKey(dir); err != nil {
-		t.Fatal(err)
-	}
-	signer, err := auth.LoadSigner(dir, auth.DefaultIssuer, auth.DefaultAudience)
-	if err != nil {
-		t.Fatal(err)
-	}
-	authn, err := auth.NewAuthenticator(auth.Config{Issuer: auth.DefaultIssuer, Audience: auth.DefaultAudience,
-		KeysFile: filepath.Join(dir, auth.DevJWKSFile)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	signer, authn := servertest.DevAuth(t)
 	tel, err := telemetry.Setup(t.Context(), telemetry.Config{ServiceName: "test"})
 	if err != nil {
 		t.Fatal(err)

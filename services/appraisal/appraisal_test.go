@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -18,6 +17,7 @@ import (
 	appraisalv1 "github.com/aim-platform/aim/gen/aim/appraisal/v1"
 	"github.com/aim-platform/aim/platform/auth"
 	"github.com/aim-platform/aim/platform/server"
+	"github.com/aim-platform/aim/platform/server/servertest"
 	"github.com/aim-platform/aim/platform/telemetry"
 	"github.com/aim-platform/aim/services/appraisal"
 )
@@ -31,19 +31,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 func TestRedteamL5_ShutdownEndsWatchStreamsAtOnce(t *testing.T) {
 	const shutdownTimeout = 10 * time.Second
 	dir := t.TempDir()
-	if _, err := auth.EnsureDevKey(dir); err != nil {
-		t.Fatal(err)
-	}
-	signer, err := auth.LoadSigner(dir, auth.DefaultIssuer, auth.DefaultAudience)
-	if err != nil {
-		t.Fatal(err)
-	}
-	authn, err := auth.NewAuthenticator(auth.Config{
-		Issuer: auth.DefaultIssuer, Audience: auth.DefaultAudience, KeysFile: filepath.Join(dir, auth.DevJWKSFile),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	signer, authn := servertest.DevAuth(t)
 	tel, err := telemetry.Setup(context.Background(), telemetry.Config{ServiceName: "test"})
 	if err != nil {
 		t.Fatal(err)

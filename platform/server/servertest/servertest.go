@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"net"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -46,8 +47,11 @@ func Start(tb testing.TB, register func(*server.Server)) *Env {
 	return StartWith(tb, server.Config{ShutdownTimeout: 2 * time.Second}, register)
 }
 
-// StartWith is Start with the server's configuration.
-func StartWith(tb testing.TB, cfg server.Config, register func(*server.Server)) *Env {
+// DevAuth makes a fresh development signing key in a temporary directory
+// and returns a signer of tokens and an authenticator that accepts them
+// (the default issuer and audience), for tests that build a server
+// themselves.
+func DevAuth(tb testing.TB) (*auth.Signer, *auth.Authenticator) {
 	tb.Helper()
 	dir := tb.TempDir()
 	if _, err := auth.EnsureDevKey(dir); err != nil {
@@ -58,11 +62,18 @@ func StartWith(tb testing.TB, cfg server.Config, register func(*server.Server)) 
 		tb.Fatal(err)
 	}
 	authn, err := auth.NewAuthenticator(auth.Config{
-		Issuer: auth.DefaultIssuer, Audience: auth.DefaultAudience, KeysFile: dir + "/" + auth.DevJWKSFile,
+		Issuer: auth.DefaultIssuer, Audience: auth.DefaultAudience, KeysFile: filepath.Join(dir, auth.DevJWKSFile),
 	})
 	if err != nil {
 		tb.Fatal(err)
 	}
+	return signer, authn
+}
+
+// StartWith is Start with the server's configuration.
+func StartWith(tb testing.TB, cfg server.Config, register func(*server.Server)) *Env {
+	tb.Helper()
+	signer, authn := DevAuth(tb)
 	ctx := context.Background()
 	tel, err := telemetry.Setup(ctx, telemetry.Config{ServiceName: "test"})
 	if err != nil {
