@@ -2,7 +2,6 @@ package catalog
 
 import (
 	"bytes"
-	"crypto/sha1" //nolint:gosec // name-based UUIDs (RFC 9562 version 5) are defined on SHA-1; not a security use
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/google/uuid"
 
 	modelv1 "github.com/aim-platform/aim/gen/aim/model/v1"
 )
@@ -106,15 +107,15 @@ func ExportOSCALCatalog(b *modelv1.ModelBundle, meta OSCALMeta) ([]byte, error) 
 	if meta.LastModified.IsZero() {
 		return nil, errors.New("export OSCAL catalog: the last-modified time is required")
 	}
-	uuid := meta.UUID
-	if uuid == "" {
-		uuid = contentUUID(Digest(b))
-	} else if !uuidPattern.MatchString(uuid) {
-		return nil, fmt.Errorf("export OSCAL catalog: %q is not an RFC 4122 version 4 or 5 UUID", uuid)
+	id := meta.UUID
+	if id == "" {
+		id = contentUUID(Digest(b))
+	} else if !uuidPattern.MatchString(id) {
+		return nil, fmt.Errorf("export OSCAL catalog: %q is not an RFC 4122 version 4 or 5 UUID", id)
 	}
 	c := Canonicalize(b)
 	doc := oscalDocument{Catalog: oscalCatalog{
-		UUID: strings.ToLower(uuid),
+		UUID: strings.ToLower(id),
 		Metadata: oscalMetadata{
 			Title:        firstNonBlank(meta.Title, c.GetDisplayName(), strings.TrimSpace(c.GetModel()+" "+c.GetVersion()), "Model catalog"),
 			LastModified: meta.LastModified.UTC().Format(time.RFC3339),
@@ -274,15 +275,7 @@ func (ids oscalIDs) claim(s string) string {
 // contentUUID derives a version 5 UUID (RFC 9562) from a content digest in
 // the URL namespace, so that the same content always has the same id.
 func contentUUID(digest string) string {
-	urlNamespace := [16]byte{0x6b, 0xa7, 0xb8, 0x11, 0x9d, 0xad, 0x11, 0xd1, 0x80, 0xb4, 0x00, 0xc0, 0x4f, 0xd4, 0x30, 0xc8}
-	h := sha1.New() //nolint:gosec // see the import
-	h.Write(urlNamespace[:])
-	h.Write([]byte("https://aim-platform.dev/oscal/catalogs/" + digest))
-	var u [16]byte
-	copy(u[:], h.Sum(nil))
-	u[6] = u[6]&0x0f | 0x50 // version 5
-	u[8] = u[8]&0x3f | 0x80 // RFC 4122 variant
-	return fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:16])
+	return uuid.NewSHA1(uuid.NameSpaceURL, []byte("https://aim-platform.dev/oscal/catalogs/"+digest)).String()
 }
 
 // firstNonBlank returns the first of its arguments that is not blank.
