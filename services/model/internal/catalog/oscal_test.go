@@ -252,3 +252,11 @@ func TestOSCALIDsClaim(t *testing.T) {
 		}
 	}
 }
+
+// TestContentUUIDIsStable pins the name-based catalog UUID: exports made
+// before the switch to google/uuid keep their ids.
+func TestContentUUIDIsStable(t *testing.T) {
+	if got, want := contentUUID("sha256:abc"), "71a6cec7-846e-54b1-909c-b2c8b0e7b273"; got != want {
+		t.Fatalf("contentUUID = %s, want %s", got, want)
+	}
+}
