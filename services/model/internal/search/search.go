@@ -61,7 +61,8 @@ func newMapping() mapping.IndexMapping {
 	text := bleve.NewTextFieldMapping()
 	text.Analyzer = en.AnalyzerName
 	text.Store = false
-	text.IncludeTermVectors = false
+	// Term positions let a phrase match rank above scattered words.
+	text.IncludeTermVectors = true
 	doc.AddFieldMappingsAt("label", text)
 	doc.AddFieldMappingsAt("text", text)
 	m.DefaultMapping = doc
@@ -177,14 +178,25 @@ func (ix *Index) rank(query string) ([]rankedDoc, error) {
 	return docs, nil
 }
 
+// phraseBoost weighs a document that holds the query's words as one phrase
+// above documents that hold them apart: a search for "bias in training data"
+// ranks the text with those words in that order first.
+const phraseBoost = 2
+
 // matchQuery matches text in a practice's label or in the text of a
-// practice or an addition.
+// practice or an addition; the whole query as a phrase adds to the score.
 func matchQuery(text string) query.Query {
 	q := bleve.NewMatchQuery(text)
 	q.SetField("text")
 	label := bleve.NewMatchQuery(text)
 	label.SetField("label")
-	return bleve.NewDisjunctionQuery(q, label)
+	if len(strings.Fields(text)) < 2 { // one word: a phrase adds nothing
+		return bleve.NewDisjunctionQuery(q, label)
+	}
+	phrase := bleve.NewMatchPhraseQuery(text)
+	phrase.SetField("text")
+	phrase.SetBoost(phraseBoost)
+	return bleve.NewDisjunctionQuery(q, label, phrase)
 }
 
 // fold groups ranked documents by practice, dropping the practices keep

@@ -381,6 +381,23 @@ func TestSearchPractices(t *testing.T) {
 		checkRanked(t, res)
 	})
 
+	// TestIntegrator_ExactPhraseRanksFirst: RSK 3.1's AI context holds the
+	// exact words "bias in training data"; it ranked fifth, behind texts
+	// that hold the words apart.
+	t.Run("Integrator_ExactPhraseRanksFirst", func(t *testing.T) {
+		resp, err := f.client.SearchPractices(ctx, &modelv1.SearchPracticesRequest{Parent: defaultVersion, Query: "bias in training data"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res := resp.GetResults(); len(res) == 0 || !strings.HasSuffix(res[0].GetPractice().GetName(), "/RSK-3.1") {
+			var names []string
+			for _, r := range res {
+				names = append(names, r.GetPractice().GetName())
+			}
+			t.Fatalf("first results %q; want RSK-3.1, whose text holds the phrase, first", names[:min(5, len(names))])
+		}
+	})
+
 	t.Run("page size", func(t *testing.T) {
 		for _, size := range []int32{1, 3, 100} {
 			resp, err := f.client.SearchPractices(ctx, &modelv1.SearchPracticesRequest{Parent: defaultVersion, Query: "risk", PageSize: size})
